@@ -1,0 +1,34 @@
+// Write-to-temporary-then-rename, so a failed or interrupted run never leaves a
+// half-written output where a finished one is expected.
+#pragma once
+
+#include <string>
+
+namespace zl {
+
+class AtomicFile {
+ public:
+  // The temporary file sits beside `final_path` (same file system, so rename is atomic).
+  explicit AtomicFile(std::string final_path);
+  ~AtomicFile();  // removes the temporary file unless commit() succeeded
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  const std::string& temp_path() const { return temp_path_; }
+  const std::string& final_path() const { return final_path_; }
+  // fsyncs the temporary file and renames it over the final path.
+  void commit();
+
+ private:
+  std::string final_path_;
+  std::string temp_path_;
+  bool committed_ = false;
+};
+
+// Writes `content` to `path` atomically.
+void write_file_atomic(const std::string& path, const std::string& content);
+// Reads a whole file; throws UserError naming the path when it cannot.
+std::string read_file(const std::string& path);
+bool file_exists(const std::string& path);
+
+}  // namespace zl
