@@ -49,6 +49,7 @@ std::string group_id(const RunInfo& r) {
 // The ratio teacher/student as "1/20" (or "1/3.5" below 10).
 std::string ratio_text(double teacher, double student) {
   double r = teacher / student;
+  if (r < 1) return fmt("%.1fx", 1 / r);  // a student larger than its teacher
   if (r >= 10) return "1/" + fmt("%.0f", r);
   return "1/" + fmt("%.1f", r);
 }
