@@ -208,3 +208,96 @@ TEST(ReportErrors, NoTeacherOrDuplicateSeed) {
 
 }  // namespace
 }  // namespace zl::report
+
+namespace zl::report {
+namespace {
+
+// The whole path kd eval -> kd report on real metric code: runs whose metrics.json
+// comes from evaluate_to_json (pair and multi-label tasks, cost not measured).
+class EvaluatedRuns {
+ public:
+  explicit EvaluatedRuns(const std::string& tag) {
+    dir_ = fs::temp_directory_path() / ("zl_report_eval_" + std::to_string(::getpid()) + "_" + tag);
+    fs::remove_all(dir_);
+  }
+  ~EvaluatedRuns() { fs::remove_all(dir_); }
+  void add(const std::string& id, const std::string& name, const std::string& kind, bool kd, int64_t params,
+           const metrics::EvalInput& in, const std::vector<std::string>& labels) {
+    fs::path run = dir_ / "runs" / id;
+    fs::create_directories(run / "eval" / "test");
+    nlohmann::json info = {{"run_id", id},          {"name", name}, {"kind", kind},
+                           {"architecture", "transformer"}, {"with_distillation", kd}, {"seed", 1},
+                           {"gold_label_share", 1.0}, {"params", {{"total", params}, {"non_embedding", params / 2}}}};
+    write_file_atomic((run / "run.json").string(), info.dump());
+    metrics::EvalOptions opt;
+    opt.bootstrap_resamples = 200;
+    metrics::EvalExtras ex;
+    ex.lengths.assign(static_cast<size_t>(in.size()), 5);
+    nlohmann::json m = metrics::evaluate_to_json({id, "test", "d.h5", "sha", labels}, in, ex, opt);
+    write_file_atomic((run / "eval" / "test" / "metrics.json").string(), m.dump());
+  }
+  std::string sweep() const { return dir_.string(); }
+
+ private:
+  fs::path dir_;
+};
+
+// n rows; the first `right` rows predicted correctly (probability .8 on the gold class).
+metrics::EvalInput pair_input(int n, int right) {
+  metrics::EvalInput in;
+  in.task = Task::kPair;
+  in.probs.rows = n, in.probs.cols = 2;
+  for (int i = 0; i < n; ++i) {
+    int gold = i % 2, pred = i < right ? gold : 1 - gold;
+    in.gold.push_back(gold);
+    in.probs.values.push_back(pred == 0 ? 0.8 : 0.2);
+    in.probs.values.push_back(pred == 1 ? 0.8 : 0.2);
+  }
+  return in;
+}
+
+TEST(ReportFromEvaluate, PairTaskWithoutCost) {
+  EvaluatedRuns r("pair");
+  std::vector<std::string> labels = {"different", "same"};
+  r.add("t", "teacher", "teacher", false, 1000000, pair_input(100, 90), labels);   // 90%
+  r.add("a", "tiny", "student", true, 50000, pair_input(100, 89), labels);         // 89%: within 1.0
+  r.add("b", "tiny", "student", false, 50000, pair_input(100, 80), labels);        // 80%
+  ReportData d = build({r.sweep()});
+  ASSERT_TRUE(d.recommended.has_value());
+  EXPECT_EQ(d.groups[*d.recommended].id, "tiny+kd@100%");
+  EXPECT_NE(d.summary_en.find("1/20 of the teacher's parameters"), std::string::npos) << d.summary_en;
+  EXPECT_NE(d.summary_en.find("CPU latency not measured"), std::string::npos) << d.summary_en;
+  EXPECT_NE(d.summary_en.find("+9.0 points"), std::string::npos) << d.summary_en;
+  std::string html = report_html(d);
+  EXPECT_NE(html.find("Latency was not measured"), std::string::npos);
+  EXPECT_NE(html.find("class=\"confusion\""), std::string::npos);
+  EXPECT_TRUE(summary_json(d)["models"][0]["latency_p50_ms"].is_null());
+}
+
+TEST(ReportFromEvaluate, MultiLabelHasNoConfusionMatrix) {
+  EvaluatedRuns r("multi");
+  auto input = [](int right) {
+    metrics::EvalInput in;
+    in.task = Task::kMultiLabel;
+    in.probs.rows = 50, in.probs.cols = 3;
+    for (int i = 0; i < 50; ++i)
+      for (int j = 0; j < 3; ++j) {
+        bool gold = (i + j) % 2 == 0;
+        in.gold_multi.push_back(gold);
+        in.probs.values.push_back((i < right) == gold ? 0.9 : 0.1);  // rows past `right` all wrong
+      }
+    return in;
+  };
+  r.add("t", "teacher", "teacher", false, 1000000, input(45), {"x", "y", "z"});
+  r.add("s", "tiny", "student", true, 100000, input(40), {"x", "y", "z"});
+  ReportData d = build({r.sweep()});
+  EXPECT_EQ(d.task, Task::kMultiLabel);
+  EXPECT_NEAR(d.groups[d.teacher].accuracy, 0.9, 1e-12);  // subset accuracy 45/50
+  EXPECT_FALSE(d.recommended.has_value());                // 80% is 10 points below
+  std::string html = report_html(d);
+  EXPECT_EQ(html.find("class=\"confusion\""), std::string::npos);
+  EXPECT_NE(html.find("chart-per-class"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zl::report
