@@ -151,6 +151,25 @@ json evaluate_to_json(const EvalRecord& record, const EvalInput& in, const EvalE
     transfer_json = {{"split", extras.transfer_split}, {"n", t.n}, {"accuracy", t.accuracy}, {"macro_f1", t.macro_f1}};
   }
 
+  json comparisons = json::array();
+  if (!extras.comparisons.empty()) {
+    std::vector<bool> mine = correct_rows(in);
+    for (const Comparison& c : extras.comparisons) {
+      if (c.other_correct.size() != mine.size())
+        throw UserError("metrics.json: comparison with '" + c.other_run_id + "' has " +
+                        std::to_string(c.other_correct.size()) + " rows, this evaluation " +
+                        std::to_string(mine.size()) + " (compare models on the same split)");
+      McNemarResult m = mcnemar(mine, c.other_correct);
+      comparisons.push_back({{"other_run_id", c.other_run_id},
+                             {"test", "mcnemar"},
+                             {"b", m.b},
+                             {"c", m.c},
+                             {"method", m.method},
+                             {"statistic", m.statistic},
+                             {"p_value", m.p_value}});
+    }
+  }
+
   return {{"format", kMetricsFormat},
           {"format_version", kMetricsFormatVersion},
           {"toolkit_version", ZL_VERSION},
@@ -171,7 +190,8 @@ json evaluate_to_json(const EvalRecord& record, const EvalInput& in, const EvalE
           {"teacher_agreement", agreement_json},
           {"slices", {{"length_buckets", options.length_upper_bounds}, {"rows", slices}}},
           {"transfer", transfer_json},
-          {"cost", extras.cost ? cost_to_json(*extras.cost) : json(nullptr)}};
+          {"cost", extras.cost ? cost_to_json(*extras.cost) : json(nullptr)},
+          {"comparisons", comparisons}};
 }
 
 MetricsFile parse_metrics_json(const std::string& text, const std::string& source) {
@@ -258,6 +278,20 @@ MetricsFile parse_metrics_json(const std::string& text, const std::string& sourc
     m.transfer = c;
   }
   if (j.contains("cost") && !j["cost"].is_null()) m.cost = cost_from_json(r.object(j, "cost", ""), source);
+  if (j.contains("comparisons") && !j["comparisons"].is_null()) {
+    const json& rows_c = r.array(j, "comparisons", "");
+    for (size_t i = 0; i < rows_c.size(); ++i) {
+      std::string path = "comparisons[" + std::to_string(i) + "]";
+      ComparisonRow c;
+      c.other_run_id = r.str(rows_c[i], "other_run_id", path);
+      c.result.b = r.integer(rows_c[i], "b", path);
+      c.result.c = r.integer(rows_c[i], "c", path);
+      c.result.method = r.str(rows_c[i], "method", path);
+      c.result.statistic = r.number(rows_c[i], "statistic", path);
+      c.result.p_value = r.number(rows_c[i], "p_value", path);
+      m.comparisons.push_back(c);
+    }
+  }
   return m;
 }
 

@@ -56,6 +56,13 @@ struct EvalRecord {
   std::vector<std::string> label_names;
 };
 
+// A paired comparison with another model on the same rows (McNemar): `b` counts the
+// rows this model gets right and the other wrong, `c` the reverse.
+struct Comparison {
+  std::string other_run_id;
+  std::vector<bool> other_correct;  // the other model's per-row correctness (metrics::correct_rows)
+};
+
 // Optional extras of one evaluation.
 struct EvalExtras {
   std::map<std::string, std::vector<std::string>> meta;  // slice fields, n values each
@@ -66,6 +73,7 @@ struct EvalExtras {
   // Teacher runs only: accuracy on the transfer rows it labels for the students.
   std::optional<EvalInput> transfer;
   std::string transfer_split;
+  std::vector<Comparison> comparisons;
 };
 
 // Computes every metric of the task and returns the whole metrics.json document.
@@ -84,6 +92,10 @@ struct SliceRow {
   int64_t n = 0;
   double accuracy = 0, macro_f1 = 0;
 };
+struct ComparisonRow {
+  std::string other_run_id;
+  McNemarResult result;
+};
 struct MetricsFile {
   std::string source;  // the path it was read from
   std::string run_id, split;
@@ -98,6 +110,7 @@ struct MetricsFile {
   std::optional<double> teacher_agreement;
   std::optional<CoreMetrics> transfer;
   std::optional<Cost> cost;
+  std::vector<ComparisonRow> comparisons;
 };
 
 // Parses and checks a metrics.json text; every error names `source` and the key.

@@ -72,6 +72,25 @@ TEST(MetricsJson, RoundTrip) {
   EXPECT_FALSE(m.cost->gpu.has_value());
 }
 
+TEST(MetricsJson, McNemarComparison) {
+  // This model is right on r0 r1 r3 r5; the other (all right except r0):
+  // b = rows this right, other wrong = {r0} -> 1; c = this wrong, other right = {r2, r4} -> 2.
+  // exact: 2 * P(X <= 1 | n = 3) = 2 * (1 + 3) / 8 = 1 -> p 1
+  EvalExtras ex;
+  ex.comparisons.push_back({"other-run", {false, true, true, true, true, true}});
+  nlohmann::json j = evaluate_to_json({"r", "test", "", "", {"a", "b", "c"}}, six_rows(), ex);
+  ASSERT_EQ(j["comparisons"].size(), 1u);
+  EXPECT_EQ(j["comparisons"][0]["b"], 1);
+  EXPECT_EQ(j["comparisons"][0]["c"], 2);
+  EXPECT_EQ(j["comparisons"][0]["method"], "exact_binomial");
+  MetricsFile m = parse_metrics_json(j.dump(), "m.json");
+  ASSERT_EQ(m.comparisons.size(), 1u);
+  EXPECT_EQ(m.comparisons[0].other_run_id, "other-run");
+  EXPECT_NEAR(m.comparisons[0].result.p_value, 1.0, 1e-12);
+  ex.comparisons[0].other_correct.pop_back();
+  EXPECT_THROW(evaluate_to_json({"r", "test", "", "", {"a", "b", "c"}}, six_rows(), ex), UserError);
+}
+
 TEST(MetricsJson, PairAucUndefinedIsNull) {
   EvalInput in;
   in.task = Task::kPair;

@@ -34,6 +34,8 @@ double mean(const std::vector<double>& v) {
 
 // Rounds for summary.json so the golden file is stable across compilers.
 json r4(double v) { return std::isfinite(v) ? json(std::round(v * 1e4) / 1e4) : json(nullptr); }
+// p-values span many decades: 4 significant digits.
+json sig4(double v) { return std::isfinite(v) ? json(std::stod(fmt("%.4g", v))) : json(nullptr); }
 template <class T>
 json opt4(const std::optional<T>& v) {
   if (!v) return nullptr;
@@ -76,6 +78,11 @@ std::string format_bytes(int64_t n) {
   if (v >= 1e6) return fmt("%.1f MB", v / 1e6);
   if (v >= 1e3) return fmt("%.0f KB", v / 1e3);
   return std::to_string(n) + " B";
+}
+
+std::string format_p(double p) {
+  if (p < 0.001) return "< 0.001";
+  return fmt(p < 0.01 ? "%.3f" : "%.2f", p);
 }
 
 std::string share_label(double share) {
@@ -294,6 +301,21 @@ ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& o
     if (g.params_total < r.params_total || (g.params_total == r.params_total && g.accuracy > r.accuracy))
       d.recommended = i;
   }
+  // McNemar tests recorded by kd eval: distilled run against its twin without the teacher.
+  for (Group& g : d.groups) {
+    if (g.kind != "student" || !g.with_distillation) continue;
+    for (const Group& twin : d.groups) {
+      if (twin.kind != "student" || twin.with_distillation || twin.name != g.name ||
+          twin.gold_label_share != g.gold_label_share)
+        continue;
+      for (size_t r : g.runs)
+        for (const auto& c : d.runs[r].metrics.comparisons)
+          for (size_t o : twin.runs)
+            if (d.runs[o].info.run_id == c.other_run_id)
+              g.kd_tests.push_back({d.runs[r].info.seed, d.runs[r].info.run_id, c.other_run_id, c.result});
+    }
+  }
+
   d.focus = d.recommended ? *d.recommended : *best;
   const Group& f = d.groups[d.focus];
   for (size_t i = 0; i < d.groups.size(); ++i) {
@@ -352,6 +374,16 @@ ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& o
     d.summary_en += " At this size, distillation gives " + percent(kd.accuracy) + " against " +
                     percent(plain.accuracy) + " without the teacher (" + (gain >= 0 ? "+" : "-") +
                     fmt("%.1f", std::fabs(gain)) + " points).";
+    if (!kd.kd_tests.empty()) {
+      std::string en, zh;
+      for (size_t i = 0; i < kd.kd_tests.size(); ++i) {
+        const KdTest& k = kd.kd_tests[i];
+        en += (i ? ", " : "") + std::string("p = ") + format_p(k.result.p_value) + " (seed " + std::to_string(k.seed) + ")";
+        zh += (i ? "、" : "") + std::string("p = ") + format_p(k.result.p_value) + "（种子 " + std::to_string(k.seed) + "）";
+      }
+      d.summary_en += " Paired McNemar test of this gain: " + en + "; p < 0.05 means it is unlikely to be chance.";
+      d.summary_zh += "该提升的 McNemar 配对检验：" + zh + "；p < 0.05 表示提升不太可能是偶然。";
+    }
   }
   if (f.latency_p50_ms) {
     d.summary_en += " Latency: median (p50) of single-message calls on CPU with " + threads + " thread(s).";
@@ -365,6 +397,15 @@ ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& o
 json summary_json(const ReportData& d) {
   json models = json::array();
   for (const Group& g : d.groups) {
+    json kd_tests = json::array();
+    for (const KdTest& k : g.kd_tests)
+      kd_tests.push_back({{"seed", k.seed},
+                          {"run_id", k.run_id},
+                          {"other_run_id", k.other_run_id},
+                          {"b", k.result.b},
+                          {"c", k.result.c},
+                          {"method", k.result.method},
+                          {"p_value", sig4(k.result.p_value)}});
     json run_ids = json::array();
     for (size_t i : g.runs) run_ids.push_back(d.runs[i].info.run_id);
     models.push_back({{"id", g.id},
@@ -394,7 +435,8 @@ json summary_json(const ReportData& d) {
                       {"size_bytes_fp32", opt4(g.bytes_fp32)},
                       {"size_bytes_fp16", opt4(g.bytes_fp16)},
                       {"size_bytes_int8", opt4(g.bytes_int8)},
-                      {"pareto", g.pareto}});
+                      {"pareto", g.pareto},
+                      {"mcnemar_vs_no_kd", kd_tests}});
   }
   const Group& t = d.groups[d.teacher];
   json transfer = nullptr;

@@ -43,6 +43,14 @@ struct ReportOptions {
   std::string title;             // optional page title
 };
 
+// McNemar test of a distilled run against its twin trained without the teacher
+// (same name, seed and gold-label share), as kd eval recorded it.
+struct KdTest {
+  int64_t seed = 0;
+  std::string run_id, other_run_id;
+  metrics::McNemarResult result;
+};
+
 // One model variant (name, distillation, gold-label share); its seeds averaged.
 struct Group {
   std::string id;  // e.g. "tiny+kd@100%", "tiny@100%", "teacher"
@@ -61,6 +69,7 @@ struct Group {
   std::optional<double> latency_p50_ms, latency_p95_ms, latency_p99_ms, throughput_per_s;
   std::optional<int64_t> cpu_threads, bytes_fp32, bytes_fp16, bytes_int8;
   bool pareto = false;  // no other model is at most as large and at least as accurate (one strictly)
+  std::vector<KdTest> kd_tests;  // distilled students: tests against the twin without distillation
 };
 
 struct ReportData {
@@ -90,5 +99,6 @@ std::string percent(double share, int decimals = 1);  // 0.9012 -> "90.1%"
 std::string format_params(int64_t n);                 // 12345678 -> "12.3M"
 std::string format_bytes(int64_t n);                  // -> "4.2 MB"
 std::string share_label(double share);                // 0.05 -> "5%"
+std::string format_p(double p);                       // 0.0123 -> "0.012", 1e-5 -> "< 0.001"
 
 }  // namespace zl::report

@@ -188,7 +188,7 @@ std::string kd_gain_chart(const ReportData& d) {
     x.categories.push_back(d.groups[a].name + " (" + format_params(d.groups[a].params_total) + ")");
     for (size_t k : {a, b}) ys.push_back(d.groups[k].accuracy_ci.low * 100), ys.push_back(d.groups[k].accuracy_ci.high * 100);
   }
-  Axis y = linear_axis(ys, "accuracy 准确率 (%), 95% CI", 0.12);
+  Axis y = linear_axis(ys, "accuracy 准确率 (%), 95% CI", 0.2);
   y.label = [](double v) { return fmt("%.1f", v); };
   int width = std::min(940, std::max(560, 170 * static_cast<int>(pairs.size()) + 72 + 190));
   SvgChart c(width, 400, x, y, "chart-kd-gain", "Distillation gain per student");
@@ -205,8 +205,13 @@ std::string kd_gain_chart(const ReportData& d) {
     c.marker("circle", xb, b.accuracy * 100, 6, kBlue, kBlue, point_title(b), 2);
     double gain = (b.accuracy - a.accuracy) * 100;
     double top = std::max(a.accuracy_ci.high, b.accuracy_ci.high) * 100;
-    c.text(i + 0.5, top, (gain >= 0 ? "+" : "−") + fmt("%.1f", std::fabs(gain)) + " pt", "middle", 0, -10, 12,
+    c.text(i + 0.5, top, (gain >= 0 ? "+" : "−") + fmt("%.1f", std::fabs(gain)) + " pt", "middle", 0, -22, 12,
            gain >= 0 ? kGreen : "#c0392b", "bold");
+    if (!b.kd_tests.empty()) {
+      std::string ps;
+      for (size_t k = 0; k < b.kd_tests.size(); ++k) ps += (k ? ", " : "") + format_p(b.kd_tests[k].result.p_value);
+      c.text(i + 0.5, top, "p = " + ps, "middle", 0, -8, 10, "#4a5059");
+    }
   }
   c.legend({{"circle", "#ffffff", kOrange, "", "without KD 未蒸馏"}, {"circle", kBlue, kBlue, "", "with KD 蒸馏"}},
            c.plot_right() + 12, c.plot_top() + 24);
@@ -486,7 +491,9 @@ std::string report_html(const ReportData& d) {
   if (!kd.empty())
     h << "<h2>蒸馏的收益 · What distillation adds</h2><p class=\"explain\">The same student trained on the gold labels "
          "only (left, hollow) and with the teacher's outputs (right, filled). Bars: 95% confidence interval from resampling "
-         "the test messages. When the intervals overlap a lot, the difference may be chance. 同一学生模型不蒸馏（左）与蒸馏（右）的准确率；竖线为 95% 置信区间，区间重叠较多时差异可能只是偶然。</p>"
+         "the test messages. When the intervals overlap a lot, the difference may be chance; p: paired McNemar test per seed on the same messages, "
+         "p &lt; 0.05 means the gain is unlikely to be chance. 同一学生模型不蒸馏（左）与蒸馏（右）的准确率；竖线为 95% 置信区间，区间重叠较多时差异可能只是偶然；"
+         "p 为每个随机种子的 McNemar 配对检验，p &lt; 0.05 表示提升不太可能是偶然。</p>"
       << kd;
 
   std::string share = label_share_chart(d);
