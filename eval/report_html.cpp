@@ -279,7 +279,9 @@ std::string per_class_chart(const ReportData& d) {
   y.lo = 0, y.hi = static_cast<double>(L);
   y.categories.assign(d.label_names.rbegin(), d.label_names.rend());
   SvgChart c(940, 90 + 30 * static_cast<int>(L), x, y, "chart-per-class", "Per-class F1, teacher and student");
-  c.left = 170;
+  double widest = 0;
+  for (const auto& n : d.label_names) widest = std::max(widest, text_width(n, 11));
+  c.left = static_cast<int>(std::clamp(widest + 24, 80.0, 320.0));  // room for the class names
   c.right = 230;  // legend outside the plot
   for (size_t j = 0; j < L; ++j) {
     double slot = static_cast<double>(L - 1 - j);  // class j drawn from the top
@@ -287,7 +289,7 @@ std::string per_class_chart(const ReportData& d) {
     c.rect(0, slot + 0.12, ff[j], slot + 0.48, kBlue, f.name + " " + d.label_names[j] + ": F1 " + fmt("%.3f", ff[j]));
     c.text(ff[j], slot + 0.3, fmt("%.2f", ff[j]), "start", 4, 4, 10, "#333");
   }
-  c.legend({{"square", "#8a8f98", "#8a8f98", "", "teacher 教师 " + t.name}, {"square", kBlue, kBlue, "", "student 学生 " + f.id}},
+  c.legend({{"square", "#8a8f98", "#8a8f98", "", "teacher 教师" + (t.name == "teacher" ? "" : " " + t.name)}, {"square", kBlue, kBlue, "", "student 学生 " + f.id}},
            c.plot_right() + 12, c.plot_top());
   c.axes();
   return c.str();
@@ -300,21 +302,30 @@ std::string confusion_table(const ReportData& d) {
   for (size_t r : f.runs)
     for (size_t i = 0; i < L; ++i)
       for (size_t j = 0; j < L; ++j) sum[i][j] += d.runs[r].metrics.confusion[i][j];
+  // Many classes: numbered columns (names in the row headers and tooltips) so the table stays narrow.
+  const bool compact = L > 10;
   std::ostringstream s;
-  s << "<div class=\"scroll\"><table class=\"confusion\"><thead><tr><th class=\"corner\">true ↓ / predicted → <br>真实 ↓ / 预测 →</th>";
-  for (const auto& n : d.label_names) s << "<th class=\"col\"><span>" << html_escape(n) << "</span></th>";
+  s << "<div class=\"scroll\"><table class=\"confusion" << (compact ? " compact" : "")
+    << "\"><thead><tr><th class=\"corner\">true ↓ / predicted →<br>真实 ↓ / 预测 →</th>";
+  for (size_t j = 0; j < L; ++j)
+    s << "<th class=\"col\" title=\"" << html_escape(d.label_names[j]) << "\">"
+      << (compact ? std::to_string(j + 1) : "<span>" + html_escape(d.label_names[j]) + "</span>") << "</th>";
   s << "<th>n</th></tr></thead><tbody>";
   for (size_t i = 0; i < L; ++i) {
     int64_t row = 0;
     for (int64_t v : sum[i]) row += v;
-    s << "<tr><th>" << html_escape(d.label_names[i]) << "</th>";
+    s << "<tr><th>" << (compact ? std::to_string(i + 1) + ". " : "") << html_escape(d.label_names[i]) << "</th>";
     for (size_t j = 0; j < L; ++j) {
       double share = row ? static_cast<double>(sum[i][j]) / row : 0;
       std::string bg = i == j ? "rgba(42,157,75," + fmt("%.2f", 0.1 + 0.8 * share) + ")"
                               : "rgba(192,57,43," + fmt("%.2f", std::min(0.9, 2.5 * share)) + ")";
       s << "<td style=\"background:" << (sum[i][j] ? bg : "transparent") << "\" title=\""
         << html_escape(d.label_names[i] + " → " + d.label_names[j]) << ": " << sum[i][j] << " ("
-        << percent(share) << ")\">" << (sum[i][j] == 0 ? "·" : share < 0.005 ? "&lt;1%" : percent(share, 0)) << "</td>";
+        << percent(share) << ")\">" << (sum[i][j] == 0 ? "·"
+          : share < 0.005 ? (compact ? "&lt;1" : "&lt;1%")
+          : compact ? fmt("%.0f", share * 100)  // the % sign is in the caption
+                    : percent(share, 0))
+      << "</td>";
     }
     s << "<td class=\"n\">" << row << "</td></tr>";
   }
@@ -451,6 +462,10 @@ table.confusion td { text-align: center; min-width: 34px; font-size: 12px; }
 table.confusion th.col { writing-mode: vertical-rl; white-space: nowrap; vertical-align: bottom; font-size: 12px; }
 table.confusion th.corner { font-size: 11px; font-weight: normal; color: #5b616b; }
 table.confusion td.n { color: #5b616b; }
+table.confusion tbody th { white-space: nowrap; font-weight: normal; }
+table.confusion.compact th.col { writing-mode: horizontal-tb; text-align: center; }
+table.confusion.compact td { min-width: 18px; padding: 3px 1px; font-size: 10px; }
+table.confusion.compact th.col { padding: 3px 1px; font-size: 10px; }
 .note { color: #5b616b; font-size: 12.5px; }
 .warn { background: #fff1f0; border-left: 5px solid #c0392b; padding: 8px 14px; }
 footer { color: #7a808a; font-size: 12px; margin-top: 36px; }
@@ -521,7 +536,7 @@ std::string report_html(const ReportData& d) {
 
   if (d.task != Task::kMultiLabel)
     h << "<h2>混淆矩阵 · Confusion matrix of " << html_escape(f.id) << "</h2><p class=\"explain\">Rows: the true class; "
-         "columns: what the student predicted; cells: share of the row (summed over "
+         "columns: what the student predicted; cells: share of the row in % (summed over "
       << f.runs.size() << " seed(s)). Green diagonal = correct; red = mistakes. 行为真实类别，列为预测类别；绿色对角线为正确，红色为错误。</p>"
       << confusion_table(d);
 
