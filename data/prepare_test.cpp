@@ -125,6 +125,20 @@ TEST(Prepare, WritesADatasetThatReadsBack) {
   EXPECT_NE(res.summary.find("phone=1"), std::string::npos);
 }
 
+TEST(Prepare, OriginalTextOnlyWithOptIn) {
+  Fixture f;
+  prepare_dataset(f.options());
+  EXPECT_TRUE(read_split(f.out, "train", true).original_text.empty());
+  auto o = f.options();
+  o.force = true;
+  o.overrides = {"keep_original_text=true"};
+  prepare_dataset(o);
+  auto s = read_split(f.out, "train", true);
+  ASSERT_EQ(s.original_text.size(), s.size());
+  EXPECT_EQ(s.original_text[3], "快递到哪了 13812345678");
+  EXPECT_EQ(s.text[3], "快递到哪了 <PHONE>");
+}
+
 TEST(Prepare, SameInputSameFile) {
   Fixture f;
   prepare_dataset(f.options());
