@@ -108,19 +108,21 @@ std::string shorten(const std::string& s, size_t max_bytes = 60) {
 
 class BadLines {
  public:
-  BadLines(bool skip, bool quiet) : skip_(skip), quiet_(quiet) {}
+  BadLines(bool skip, bool quiet, const PiiMasker& masker) : skip_(skip), quiet_(quiet), masker_(masker) {}
   // Rethrows unless bad lines are skipped; else counts and warns.
   void handle(const RecordError& e, bool fatal) {
     if (!skip_ || fatal) throw e;
     ++count_;
     if (!quiet_) std::fprintf(stderr, "kd data prepare: warning: skipped %s\n", e.what());
-    if (examples_.size() < 20) examples_.push_back(e.what());
+    // The messages stored in the file are masked too (a JSON error quotes the raw line).
+    if (examples_.size() < 20) examples_.push_back(masker_.mask(e.what()));
   }
   int64_t count() const { return count_; }
   const std::vector<std::string>& examples() const { return examples_; }
 
  private:
   bool skip_, quiet_;
+  const PiiMasker& masker_;
   int64_t count_ = 0;
   std::vector<std::string> examples_;
 };
@@ -146,7 +148,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   TextNormalizer normalizer(cfg.normalize);
   PiiMasker masker(cfg.mask);
   MaskCounts mask_counts{};
-  BadLines bad(opt.skip_bad_lines, opt.quiet);
+  BadLines bad(opt.skip_bad_lines, opt.quiet, masker);
   Timer tm;
   const bool pair = cfg.task == Task::kPair;
 
