@@ -108,19 +108,21 @@ std::string shorten(const std::string& s, size_t max_bytes = 60) {
 
 class BadLines {
  public:
-  BadLines(bool skip, bool quiet) : skip_(skip), quiet_(quiet) {}
+  BadLines(bool skip, bool quiet, const PiiMasker& masker) : skip_(skip), quiet_(quiet), masker_(masker) {}
   // Rethrows unless bad lines are skipped; else counts and warns.
   void handle(const RecordError& e, bool fatal) {
     if (!skip_ || fatal) throw e;
     ++count_;
     if (!quiet_) std::fprintf(stderr, "kd data prepare: warning: skipped %s\n", e.what());
-    if (examples_.size() < 20) examples_.push_back(e.what());
+    // The messages stored in the file are masked too (a JSON error quotes the raw line).
+    if (examples_.size() < 20) examples_.push_back(masker_.mask(e.what()));
   }
   int64_t count() const { return count_; }
   const std::vector<std::string>& examples() const { return examples_; }
 
  private:
   bool skip_, quiet_;
+  const PiiMasker& masker_;
   int64_t count_ = 0;
   std::vector<std::string> examples_;
 };
@@ -146,7 +148,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   TextNormalizer normalizer(cfg.normalize);
   PiiMasker masker(cfg.mask);
   MaskCounts mask_counts{};
-  BadLines bad(opt.skip_bad_lines, opt.quiet);
+  BadLines bad(opt.skip_bad_lines, opt.quiet, masker);
   Timer tm;
   const bool pair = cfg.task == Task::kPair;
 
@@ -223,7 +225,6 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     }
     read_splits.push_back(std::move(w));
   }
-  const double t_read_phase = seconds_since(t_start);
   const double cpu_read = cpu_seconds() - cpu_read_start;
 
   // --- split one file -----------------------------------------------------------
@@ -363,7 +364,6 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   std::vector<SplitData> out(splits.size());
   nlohmann::json split_stats = nlohmann::json::object();
   std::vector<int> ia, ib;
-  int64_t texts_encoded = 0;
   for (size_t si = 0; si < splits.size(); ++si) {
     SplitWork& s = splits[si];
     SplitData& d = out[si];
@@ -380,12 +380,10 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     for (size_t k = 0; k < cfg.reader.fields.meta.size(); ++k) d.meta[cfg.reader.fields.meta[k]].reserve(n);
     for (auto& e : s.examples) {
       tok.encode(e.text, ia);
-      ++texts_encoded;
       size_t la = ia.size(), lb = 0;
       if (pair) {
         tok.encode(e.text_b, ib);
-        ++texts_encoded;
-        lb = ib.size();
+          lb = ib.size();
         const size_t budget = static_cast<size_t>(L - 3);
         if (la + lb > budget) ++truncated;
         while (la + lb > budget) (la >= lb ? la : lb)--;  // trim the longer side first
@@ -536,8 +534,6 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   o << "  cpu time: " << std::setprecision(0) << (cpu_per_text > 0 ? texts_processed / cpu_per_text : 0)
     << " texts/s (read+normalize+mask " << std::setprecision(3) << cpu_read << " s, encode " << cpu_encode
     << " s, write " << cpu_write << " s)\n";
-  (void)t_read_phase;
-  (void)texts_encoded;
 
   PrepareResult res;
   res.out_path = opt.out_path;

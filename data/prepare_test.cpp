@@ -306,7 +306,7 @@ TEST(BadInput, ExistingOutputNeedsForce) {
 }
 
 TEST(BadInput, SkipBadLinesCountsThem) {
-  Fixture f(std::string(kTrain) + "{bad json\n{\"text\": \"   \", \"label\": \"refund\"}\n",
+  Fixture f(std::string(kTrain) + "{\"text\": 13812345678, \"label\": \"refund\"}\n{\"text\": \"   \", \"label\": \"refund\"}\n",
             std::string(kDev) + "{\"text\": \"发票\", \"label\": \"invoice\"}\n");
   auto o = f.options();
   o.skip_bad_lines = true;
@@ -316,6 +316,10 @@ TEST(BadInput, SkipBadLinesCountsThem) {
   EXPECT_EQ(res.stats["splits"]["dev"]["skipped_bad"], 1);
   EXPECT_EQ(read_split(f.out, "dev").size(), 2u);
   EXPECT_NE(res.summary.find("skipped bad records: 3"), std::string::npos);
+  // The stored messages are masked: the phone number quoted in the error is not in the file.
+  const std::string stored = res.stats["skipped_examples"].dump();
+  EXPECT_EQ(stored.find("13812345678"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("must be a string, got <PHONE>"), std::string::npos) << stored;
 }
 
 TEST(BadInput, BinaryExitsWithStatus2AndLeavesNoFile) {
