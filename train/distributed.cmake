@@ -9,7 +9,7 @@ find_path(ZL_GLOO_INCLUDE_DIR gloo/algorithm.h)
 if(NOT ZL_GLOO_INCLUDE_DIR)
   message(FATAL_ERROR "gloo headers not found (gloo/algorithm.h): install libgloo-dev (scripts/setup does)")
 endif()
-set(ZL_DIST_SOURCES distributed.cpp)
+set(ZL_DIST_SOURCES distributed.cpp split_rows.cpp)
 # The NCCL backend needs nccl.h: the torch wheel carries it in nvidia/nccl/include.
 find_path(ZL_NCCL_INCLUDE_DIR nccl.h HINTS ${TORCH_INSTALL_PREFIX}/../nvidia/nccl/include ${CUDAToolkit_INCLUDE_DIRS}
           /usr/local/cuda/include)
@@ -39,7 +39,7 @@ add_executable(zl_dist_worker distributed_worker_testing.cpp)
 target_link_libraries(zl_dist_worker PRIVATE zl_dist)
 set_target_properties(zl_dist_worker PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 zl_add_test(zl_dist_test
-  SOURCES distributed_test.cpp
+  SOURCES distributed_test.cpp split_rows_test.cpp
   LIBS zl_dist)
 zl_add_test(zl_dist_multiprocess_test
   SOURCES distributed_multiprocess_test.cpp
