@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <torch/csrc/autograd/utils/lambda_post_hook.h>
 #include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/distributed/c10d/Backend.hpp>
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -105,10 +107,30 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-int maybe_launch_local(int nproc, int argc, char** argv) {
-  (void)argc;
+void set_current_device(const torch::Device& device) {
+  if (!device.is_cuda()) return;
+  c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->setDevice(device);
+}
+
+namespace {
+// This process's argv, for re-running it as the ranks.
+std::vector<std::string> own_arguments() {
+  std::ifstream f("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  std::string a;
+  while (std::getline(f, a, '\0')) args.push_back(a);
+  if (args.empty()) throw DistributedError("cannot read /proc/self/cmdline to launch the ranks");
+  return args;
+}
+}  // namespace
+
+int maybe_launch_local(int nproc) {
   if (nproc < 1) throw UserError("--nproc must be at least 1 (got " + std::to_string(nproc) + ")");
   if (nproc == 1 || std::getenv("WORLD_SIZE")) return -1;  // a single process, or already a rank
+  std::vector<std::string> args = own_arguments();
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   const int port = free_port();
   std::cerr << "launching " << nproc << " ranks on 127.0.0.1:" << port << " (rank 0 logs)\n";
   struct sigaction sa {};
@@ -128,7 +150,7 @@ int maybe_launch_local(int nproc, int argc, char** argv) {
       setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
       setenv("MASTER_ADDR", "127.0.0.1", 1);
       setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
-      ::execv("/proc/self/exe", argv);
+      ::execv("/proc/self/exe", argv.data());
       std::cerr << "rank " << r << ": exec failed: " << std::strerror(errno) << "\n";
       _exit(127);
     }
@@ -186,7 +208,9 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, const tor
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(env.master_port);
-    so.isServer = env.rank == 0;
+    // Under torchrun the agent already serves the store at MASTER_PORT: every rank is a client.
+    const char* agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+    so.isServer = env.rank == 0 && !(agent && std::string(agent) == "True");
     so.numWorkers = env.world_size;
     so.waitWorkers = true;
     so.timeout = timeout;
@@ -199,7 +223,9 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, const tor
                            first_line(e.what()));
   }
   try {
-    auto store = c10::make_intrusive<c10d::PrefixStore>("zl", pg->store_);
+    // A fresh key space per torchrun restart (the agent's store outlives the ranks).
+    const char* restart = std::getenv("TORCHELASTIC_RESTART_COUNT");
+    auto store = c10::make_intrusive<c10d::PrefixStore>(std::string("zl/") + (restart ? restart : "0"), pg->store_);
     if (device.is_cuda()) {
       pg->backend_ = make_nccl_backend(store, env.rank, env.world_size, timeout);
       pg->backend_name_ = "nccl";

@@ -52,13 +52,16 @@ DistEnv env_from_environment();
 std::chrono::milliseconds default_timeout();
 
 // `--nproc N` without torchrun: when N > 1 and WORLD_SIZE is not set, re-runs
-// this executable (same argv) as N ranks on this machine with torchrun's
-// variables set (MASTER_ADDR=127.0.0.1, a free MASTER_PORT), forwards SIGINT and
-// SIGTERM, and when one rank fails terminates the others. Returns the exit
-// status to exit with (the first failing rank's, else 0), or -1 when this
-// process is a rank itself and should go on training. Call before LibTorch
-// starts threads (first thing in main).
-int maybe_launch_local(int nproc, int argc, char** argv);
+// this executable (same arguments, read from /proc/self/cmdline) as N ranks on
+// this machine with torchrun's variables set (MASTER_ADDR=127.0.0.1, a free
+// MASTER_PORT), forwards SIGINT and SIGTERM, and when one rank fails terminates
+// the others. Returns the exit status to exit with (the first failing rank's,
+// else 0), or -1 when this process is a rank itself (or N is 1) and should go
+// on. Call before LibTorch starts threads (before any tensor work).
+int maybe_launch_local(int nproc);
+
+// Makes `device` the current CUDA device (NCCL and the caching allocator use it).
+void set_current_device(const torch::Device& device);
 
 // A free TCP port on 127.0.0.1 (bind to port 0 and read it back).
 int free_port();

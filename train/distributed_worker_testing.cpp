@@ -78,7 +78,7 @@ int run(int argc, char** argv) {
     else if (a == "--forever") forever = true;
     else throw std::runtime_error("unknown argument " + a);
   }
-  if (int status = zl::dist::maybe_launch_local(nproc, argc, argv); status >= 0) return status;
+  if (int status = zl::dist::maybe_launch_local(nproc); status >= 0) return status;
 
   torch::set_num_threads(1);
   const auto env = zl::dist::env_from_environment();

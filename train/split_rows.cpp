@@ -64,6 +64,13 @@ SplitRowReader::SplitRowReader(const std::string& path, const std::string& split
 
 SplitRowReader::~SplitRowReader() = default;
 
+bool SplitRowReader::any_gold_label() const {
+  const std::string g = "/splits/" + split_ + "/labels";
+  if (info_.task == Task::kMultiLabel) return impl_->file.exists(g) && size() > 0;
+  auto labels = impl_->file.read<int32_t>(g);
+  return std::any_of(labels.begin(), labels.end(), [](int32_t l) { return l >= 0; });
+}
+
 SplitData SplitRowReader::read(const std::vector<int64_t>& rows) const {
   auto& s = *impl_;
   SplitData out;

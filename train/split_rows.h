@@ -27,6 +27,9 @@ class SplitRowReader {
   int64_t size() const { return static_cast<int64_t>(lengths_.size()); }
   const std::vector<int64_t>& lengths() const { return lengths_; }  // tokens per row, every row
 
+  // Whether any row has a gold label (reads the label column once).
+  bool any_gold_label() const;
+
   // A SplitData holding exactly `rows` (sorted, unique global row indices):
   // row i of the result is rows[i]. No ids or texts (training needs neither).
   SplitData read(const std::vector<int64_t>& rows) const;
