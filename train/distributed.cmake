@@ -49,3 +49,40 @@ if(TARGET zl_dist_multiprocess_test)
   target_compile_definitions(zl_dist_multiprocess_test PRIVATE ZL_DIST_WORKER="$<TARGET_FILE:zl_dist_worker>")
   add_dependencies(zl_dist_multiprocess_test zl_dist_worker)
 endif()
+
+# The Trainer's side (after train-core's targets exist): zl_train gets the
+# prefetching step loader and links zl_dist, without touching its source list.
+if(TARGET zl_train)
+  target_sources(zl_train PRIVATE step_loader.cpp)
+  target_link_libraries(zl_train PUBLIC zl_dist)
+endif()
+if(TARGET zl_train_testing)
+  zl_add_test(zl_step_loader_test
+    SOURCES step_loader_test.cpp
+    LIBS zl_train_testing)
+endif()
+if(TARGET zl_train_testing AND TARGET kd-train)
+  # `kd train --nproc 2` against one process, and resume on another world size.
+  zl_add_test(zl_distributed_training_test
+    SOURCES distributed_training_test.cpp
+    LIBS zl_train_testing
+    LABELS slow distributed)
+  if(TARGET zl_distributed_training_test)
+    target_compile_definitions(zl_distributed_training_test PRIVATE ZL_KD_TRAIN="$<TARGET_FILE:kd-train>")
+    add_dependencies(zl_distributed_training_test kd-train)
+  endif()
+endif()
+if(TARGET zl_train)
+  # Training throughput / MFU benchmark (scripts/gpu_check.sh, docs/benchmarks-distributed.md).
+  add_executable(zl_train_bench train_bench_main.cpp)
+  target_link_libraries(zl_train_bench PRIVATE zl_train)
+endif()
+if(TARGET zl_train_testing)
+  zl_add_test(zl_distributed_cuda_test
+    SOURCES distributed_cuda_test.cpp
+    LIBS zl_train_testing
+    LABELS cuda)
+  if(TARGET zl_distributed_cuda_test AND ZL_HAVE_NCCL)
+    target_include_directories(zl_distributed_cuda_test SYSTEM PRIVATE ${ZL_NCCL_INCLUDE_DIR})
+  endif()
+endif()
