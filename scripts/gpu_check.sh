@@ -14,6 +14,9 @@
 # Exit status: 0 when the build, the cuda tests and every benchmark succeeded.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# Debian libraries carried as .deb files (GPU machines have no package registry).
+source "$root/scripts/gpu_deps.sh"
 t0=$(date +%s)
 peak="${ZL_PEAK_TFLOPS:-989}"
 steps="${ZL_BENCH_STEPS:-60}"
@@ -45,8 +48,10 @@ else
   say "LibTorch from torch $tver ($py)"
   note "libtorch: torch $tver"
   [[ -z "${CUDAToolkit_ROOT:-}" && -d /usr/local/cuda ]] && export CUDAToolkit_ROOT=/usr/local/cuda
-  if ! cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-      -DZL_PYTHON="$py" >"$build.configure.log" 2>&1; then
+  # shellcheck disable=SC2086
+  if ! cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="${ZL_EXTRA_PREFIX:+$ZL_EXTRA_PREFIX;}$prefix" -DZL_PYTHON="$py" ${ZL_CMAKE_ARGS:-} \
+      >"$build.configure.log" 2>&1; then
     tail -n 30 "$build.configure.log" >&2
     say "configure FAILED (log: $build.configure.log)"; exit 1
   fi

@@ -4,7 +4,7 @@
 # libraries the machine may lack); this unpacks them into a prefix and points
 # pkg-config and CMake at it. Prepare the carry on a Debian 12 machine with:
 #   mkdir -p .gpu/debs && (cd .gpu/debs && apt-get download libyaml-cpp-dev libyaml-cpp0.7 \
-#     nlohmann-json3-dev libhdf5-dev libhdf5-103-1 libaec0 libsz2 libssl-dev libgtest-dev libgmock-dev libcli11-dev)
+#     nlohmann-json3-dev libhdf5-dev libhdf5-103-1 libaec0 libsz2 libssl-dev libgtest-dev libgmock-dev libcli11-dev libgloo-dev)
 zl_gpu_prefix="${ZL_GPU_PREFIX:-/tmp/zl-gpudeps}"
 if [[ -d .gpu/debs ]]; then
   mkdir -p "$zl_gpu_prefix"
@@ -12,6 +12,8 @@ if [[ -d .gpu/debs ]]; then
   export PKG_CONFIG_SYSROOT_DIR="$zl_gpu_prefix"
   export PKG_CONFIG_LIBDIR="$zl_gpu_prefix/usr/lib/x86_64-linux-gnu/pkgconfig:$zl_gpu_prefix/usr/share/pkgconfig"
   export ZL_EXTRA_PREFIX="$zl_gpu_prefix/usr"
+  # gloo headers (declarations for c10d's ProcessGroupGloo) are included as <gloo/...>.
+  export CPATH="$zl_gpu_prefix/usr/include${CPATH:+:$CPATH}"
   export ZL_CMAKE_ARGS="${ZL_CMAKE_ARGS:-} -DZL_WITH_TEXT_TOOLS=OFF -DOPENSSL_ROOT_DIR=$zl_gpu_prefix/usr"
   # Runtime libraries libhdf5 needs (libcurl and friends) only where the machine lacks them.
   if ! ldconfig -p | grep -q 'libcurl.so.4' && [[ -d .gpu/fallback ]]; then
