@@ -139,7 +139,12 @@ def main():
             bad = int((~np.isfinite(logits)).any(axis=1).sum())
             raise InputError(f"the model produced non-finite logits for {bad} examples of split '{s}'")
         out_splits[s] = (d["ids"], logits)
-        print(f"split {s}: {n} examples")
+        y = d.get("labels")
+        if y is not None and (y >= 0).any():
+            acc = float((logits.argmax(1)[y >= 0] == y[y >= 0]).mean())
+            print(f"split {s}: {n} examples, teacher accuracy {acc:.4f} on {int((y >= 0).sum())} labelled")
+        else:
+            print(f"split {s}: {n} examples")
 
     teacher_h5.write_teacher_file(
         args.out, task=attrs["task"], label_names=attrs["label_names"], dataset_sha256=attrs["content_sha256"],

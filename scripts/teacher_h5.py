@@ -56,6 +56,8 @@ def read_dataset(path, splits, with_text=True):
                 raise InputError(f"{path}: no split '{s}' (the file has: {', '.join(have)})")
             g = f["splits"][s]
             d = {"ids": [_str(x) for x in g["ids"][()]]}
+            if attrs["task"] != "multi_label" and "labels" in g:
+                d["labels"] = np.asarray(g["labels"][()], dtype=np.int64)
             if with_text:
                 if "text" not in g:
                     raise InputError(f"{path}: split '{s}' has no text (prepare it again with texts kept)")
