@@ -171,7 +171,7 @@ json run_verify(const std::vector<std::string>& args, const std::string& out_jso
   json result = fs::exists(out_json) ? parse_json_or(read_file(out_json), json::object()) : json::object();
   if (rc == 3) {
     std::string why;
-    for (const auto& s : result["parity"].value("problems", json::array())) why += (why.empty() ? "" : "; ") + s.get<std::string>();
+    for (const auto& s : result.value("parity", json::object()).value("problems", json::array())) why += (why.empty() ? "" : "; ") + s.get<std::string>();
     throw UserError("parity check FAILED (ONNX Runtime vs LibTorch on split '" + result.value("split", "?") +
                     "'): " + why + ". Nothing was exported; this is a bug in the exporter for this model: report it");
   }
