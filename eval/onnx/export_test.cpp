@@ -258,7 +258,7 @@ std::string write_spm_dataset(const std::string& dir) {
   info.tokenizer_sha256 = sha256_hex(tok);
   info.normalization_json = R"({"nfkc":true,"collapse_whitespace":true,"remove_control":true,"t2s":false})";
   info.masking_json = R"({"enabled":true,"email":true,"phone":true,"id":true,"card":true,"tel":true,"order":true,"order_min_digits":10})";
-  info.source_files_json = R"(["synthetic intents (make_spm_dataset_testing.py)"])";
+  info.source_files_json = "[\"make_spm_dataset_testing.py\"]";
   std::vector<SplitData> splits;
   for (const char* name : {"train", "dev", "test"}) {
     SplitData s;

@@ -38,7 +38,7 @@ std::string python_snippet(const nlohmann::json& s) {
   const bool multi = d.at("task") == "multi_label";
   const bool masking = flag(mask, "enabled", false);
   std::ostringstream o;
-  o << R"(import json
+  o << R"PY(import json
 import re
 import unicodedata
 
@@ -47,18 +47,18 @@ import onnxruntime as ort
 import sentencepiece as spm
 
 MODEL_DIR = "."  # this export directory
-PAD, CLS, SEP = )" << d.at("pad_id") << ", " << d.at("cls_id") << ", " << d.at("sep_id") << R"(
-DATA_MAX_LEN, MODEL_MAX_LEN = )" << d.at("max_length") << ", " << s.at("model").at("max_length") << R"(
-NFKC, REMOVE_CONTROL, COLLAPSE_WHITESPACE = )" << py_bool(flag(norm, "nfkc", true)) << ", "
-    << py_bool(flag(norm, "remove_control", true)) << ", " << py_bool(flag(norm, "collapse_whitespace", true)) << R"(
-MASK = {"email": )" << py_bool(masking && flag(mask, "email", true)) << R"(, "phone": )"
-    << py_bool(masking && flag(mask, "phone", true)) << R"(, "id": )" << py_bool(masking && flag(mask, "id", true))
-    << R"(, "card": )" << py_bool(masking && flag(mask, "card", true)) << R"(,
-        "tel": )" << py_bool(masking && flag(mask, "tel", true)) << R"(, "order": )"
+PAD, CLS, SEP = )PY" << d.at("pad_id") << ", " << d.at("cls_id") << ", " << d.at("sep_id") << R"PY(
+DATA_MAX_LEN, MODEL_MAX_LEN = )PY" << d.at("max_length") << ", " << s.at("model").at("max_length") << R"PY(
+NFKC, REMOVE_CONTROL, COLLAPSE_WHITESPACE = )PY" << py_bool(flag(norm, "nfkc", true)) << ", "
+    << py_bool(flag(norm, "remove_control", true)) << ", " << py_bool(flag(norm, "collapse_whitespace", true)) << R"PY(
+MASK = {"email": )PY" << py_bool(masking && flag(mask, "email", true)) << R"PY(, "phone": )PY"
+    << py_bool(masking && flag(mask, "phone", true)) << R"PY(, "id": )PY" << py_bool(masking && flag(mask, "id", true))
+    << R"PY(, "card": )PY" << py_bool(masking && flag(mask, "card", true)) << R"PY(,
+        "tel": )PY" << py_bool(masking && flag(mask, "tel", true)) << R"PY(, "order": )PY"
     << py_bool(masking && flag(mask, "order", true)) << "}\nORDER_MIN_DIGITS = "
     << (mask.is_object() && mask.contains("order_min_digits") ? mask["order_min_digits"].get<int>() : 10) << "\n";
   if (flag(norm, "t2s", false)) o << "import opencc  # traditional -> simplified, as kd-data (pip install opencc)\n";
-  o << R"(
+  o << R"PY(
 labels = json.load(open(f"{MODEL_DIR}/labels.json", encoding="utf-8"))
 sp = spm.SentencePieceProcessor(model_file=f"{MODEL_DIR}/tokenizer.model")
 session = ort.InferenceSession(f"{MODEL_DIR}/model.onnx", providers=["CPUExecutionProvider"])
@@ -82,9 +82,9 @@ def normalize(text):
             pending_space = False
         out.append(ch)
     text = "".join(out)
-)";
+)PY";
   if (flag(norm, "t2s", false)) o << "    text = opencc.OpenCC(\"t2s\").convert(text)\n";
-  o << R"(    return text
+  o << R"PY(    return text
 
 
 def _luhn(d):
@@ -127,14 +127,14 @@ def mask_pii(text):
                   _mask_number, text)
 
 
-def encode(text)";
+def encode(text)PY";
   if (pair) o << ", text_b";
-  o << R"():
-    """[CLS] a [SEP])" << (pair ? " b [SEP]" : "") << R"( as kd-data frames it, truncated as kd-data and the model do."""
+  o << R"PY():
+    """[CLS] a [SEP])PY" << (pair ? " b [SEP]" : "") << R"PY( as kd-data frames it, truncated as kd-data and the model do."""
     a = sp.encode(mask_pii(normalize(text)))
-)";
+)PY";
   if (pair) {
-    o << R"(    b = sp.encode(mask_pii(normalize(text_b)))
+    o << R"PY(    b = sp.encode(mask_pii(normalize(text_b)))
     while len(a) + len(b) > DATA_MAX_LEN - 3:  # trim the longer side first
         if len(a) >= len(b):
             a = a[:-1]
@@ -145,18 +145,18 @@ def encode(text)";
     if len(ids) > MODEL_MAX_LEN:  # keep the final [SEP]
         ids, types = ids[:MODEL_MAX_LEN - 1] + ids[-1:], types[:MODEL_MAX_LEN - 1] + types[-1:]
     return ids, types
-)";
+)PY";
   } else {
-    o << R"(    ids = [CLS] + a[:DATA_MAX_LEN - 2] + [SEP]
+    o << R"PY(    ids = [CLS] + a[:DATA_MAX_LEN - 2] + [SEP]
     if len(ids) > MODEL_MAX_LEN:  # keep the final [SEP]
         ids = ids[:MODEL_MAX_LEN - 1] + ids[-1:]
     return ids, [0] * len(ids)
-)";
+)PY";
   }
-  o << R"(
+  o << R"PY(
 
-def classify()" << (pair ? "pairs" : "texts") << R"():
-    rows = [encode()" << (pair ? "*p) for p in pairs" : "t) for t in texts") << R"(]
+def classify()PY" << (pair ? "pairs" : "texts") << R"PY():
+    rows = [encode()PY" << (pair ? "*p) for p in pairs" : "t) for t in texts") << R"PY(]
     width = max(len(ids) for ids, _ in rows)
     input_ids = np.full((len(rows), width), PAD, dtype=np.int64)  # pad with [PAD]
     attention_mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -167,7 +167,7 @@ def classify()" << (pair ? "pairs" : "texts") << R"():
     if any(i.name == "token_type_ids" for i in session.get_inputs()):
         feed["token_type_ids"] = token_type_ids
     logits, probs = session.run(["logits", "probs"], feed)
-)";
+)PY";
   if (multi)
     o << "    return [[labels[j] for j in np.flatnonzero(p > 0.5)] for p in probs]  # sigmoid > 0.5 per label\n";
   else
@@ -260,7 +260,7 @@ std::string model_card(const nlohmann::json& s) {
   o << "\nIt prints `" << s.at("example").at("label_text").get<std::string>()
     << "`, the label LibTorch gives this test sentence.\n";
 
-  o << R"(
+  o << R"PY(
 ## Run it with ONNX Runtime (C++)
 
 Tokenize as above (the C++ sentencepiece library reads the same `tokenizer.model`), then:
@@ -281,15 +281,15 @@ int main() {
   std::vector<Ort::Value> inputs;
   inputs.push_back(Ort::Value::CreateTensor<int64_t>(mem, ids.data(), ids.size(), shape.data(), 2));
   inputs.push_back(Ort::Value::CreateTensor<int64_t>(mem, mask.data(), mask.size(), shape.data(), 2));
-)";
+)PY";
   if (pair)
-    o << R"(  std::vector<int64_t> types(ids.size(), 0);  // 1 for the b [SEP] part
+    o << R"PY(  std::vector<int64_t> types(ids.size(), 0);  // 1 for the b [SEP] part
   inputs.push_back(Ort::Value::CreateTensor<int64_t>(mem, types.data(), types.size(), shape.data(), 2));
   const char* in_names[] = {"input_ids", "attention_mask", "token_type_ids"};
-)";
+)PY";
   else
     o << "  const char* in_names[] = {\"input_ids\", \"attention_mask\"};\n";
-  o << R"(  const char* out_names[] = {"logits", "probs"};
+  o << R"PY(  const char* out_names[] = {"logits", "probs"};
   auto out = session.Run(Ort::RunOptions{nullptr}, in_names, inputs.data(), inputs.size(), out_names, 2);
   const float* probs = out[1].GetTensorData<float>();  // [1, num_labels], order of labels.json
   (void)probs;
@@ -298,7 +298,7 @@ int main() {
 
 ## Files
 
-- `model.onnx` (opset 17, dynamic batch and sequence axes))";
+- `model.onnx` (opset 17, dynamic batch and sequence axes))PY";
   if (v.contains("int8") && v.at("int8").at("kept").get<bool>()) o << ", `model.int8.onnx` (dynamic INT8)";
   o << "\n- `tokenizer.model`, `labels.json`, `export.json` (every figure above, machine-readable)\n";
   return o.str();
