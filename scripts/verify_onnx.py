@@ -127,7 +127,7 @@ def latency(sess, ref, runs, threads):
     names = {i.name for i in sess.get_inputs()}
     pool = min(64, len(ref["offsets"]) - 1)
     feeds = [make_feed(ref, [i], names) for i in range(pool)]
-    for i in range(20):
+    for i in range(2 * pool):  # warm-up over every example (twice), as kd-export does for LibTorch
         sess.run(["logits"], feeds[i % pool])
     ms = []
     for i in range(runs):

@@ -119,7 +119,9 @@ LatencyStats measure_latency(const LoadedRun& run, const ReferenceOutputs& ref, 
     b.rows = {i};
     batches.push_back(std::move(b));
   }
-  for (int64_t i = 0; i < 20; ++i) model.forward(batches[i % pool]);  // warmup
+  // Warm-up over every example of the pool (twice): the first pass at a new sequence
+  // length is slower (kernel selection), and must not count as latency.
+  for (int64_t i = 0; i < 2 * pool; ++i) model.forward(batches[i % pool]);
   std::vector<double> ms;
   ms.reserve(static_cast<size_t>(runs));
   for (int64_t i = 0; i < runs; ++i) {
