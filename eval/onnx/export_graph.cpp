@@ -1,0 +1,117 @@
+#include "export_graph.h"
+
+#include <limits>
+#include <stdexcept>
+
+#include "error.h"
+#include "export_parts.h"
+
+namespace zl {
+
+namespace onnx_export {
+
+using onnx_graph::Dim;
+using onnx_graph::DType;
+
+Params::Params(const ClassifierImpl& model) {
+  for (const auto& t : model.parameters()) total_ += t.numel();
+  for (const auto& t : model.buffers()) total_ += t.numel();
+}
+
+std::vector<float> Params::take(const torch::Tensor& t) {
+  auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  taken_ += c.numel();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+void Params::check_all_taken(const std::string& architecture) const {
+  if (taken_ != total_)
+    throw std::logic_error("the " + architecture + " exporter translated " + std::to_string(taken_) + " of the model's " +
+                           std::to_string(total_) +
+                           " parameter values: the model code has changed and eval/onnx must follow it");
+}
+
+Inputs declare_io(onnx_graph::Model& m, Task task, int64_t num_labels) {
+  const std::vector<Dim> bt{Dim::named("batch"), Dim::named("sequence")};
+  Inputs in{"input_ids", "attention_mask", ""};
+  m.inputs.push_back({in.input_ids, DType::kInt64, bt});
+  m.inputs.push_back({in.attention_mask, DType::kInt64, bt});
+  if (task == Task::kPair) {
+    in.token_type_ids = "token_type_ids";
+    m.inputs.push_back({in.token_type_ids, DType::kInt64, bt});
+  }
+  const std::vector<Dim> bl{Dim::named("batch"), Dim::fixed(num_labels)};
+  m.outputs.push_back({"logits", DType::kFloat, bl});
+  m.outputs.push_back({"probs", DType::kFloat, bl});
+  return in;
+}
+
+void emit_head(GraphBuilder& g, Task task, const std::string& logits) {
+  g.op_to("Identity", {logits}, {"logits"});
+  if (task == Task::kMultiLabel)
+    g.op_to("Sigmoid", {logits}, {"probs"});
+  else
+    g.op_to("Softmax", {logits}, {"probs"}, {Attribute::of("axis", int64_t{-1})});
+}
+
+std::string embedding(GraphBuilder& g, Params& p, const torch::nn::Embedding& e, const std::string& ids,
+                      const std::string& hint) {
+  const auto& w = e->weight;
+  auto table = g.floats(hint + ".weight", {w.size(0), w.size(1)}, p.take(w));
+  return g.op("Gather", {table, ids}, {Attribute::of("axis", int64_t{0})}, hint);
+}
+
+std::string linear(GraphBuilder& g, Params& p, const torch::nn::Linear& l, const std::string& x,
+                   const std::string& hint) {
+  const auto& w = l->weight;
+  if (!l->bias.defined()) throw std::logic_error("linear " + hint + " without bias is not exported");
+  return g.linear(x, hint, w.size(0), w.size(1), p.take(w), p.take(l->bias));
+}
+
+std::string dim_of(GraphBuilder& g, const std::string& x, int64_t axis) {
+  auto shape = g.op("Shape", {x});
+  return g.op("Gather", {shape, g.scalar_int(axis)}, {Attribute::of("axis", int64_t{0})}, "dim");
+}
+
+std::string unsqueeze(GraphBuilder& g, const std::string& x, std::vector<int64_t> axes) {
+  const auto n = static_cast<int64_t>(axes.size());
+  return g.op("Unsqueeze", {x, g.ints("axes", {n}, std::move(axes))});
+}
+
+std::string reduce_sum(GraphBuilder& g, const std::string& x, std::vector<int64_t> axes, bool keepdims) {
+  const auto n = static_cast<int64_t>(axes.size());
+  return g.op("ReduceSum", {x, g.ints("axes", {n}, std::move(axes))},
+              {Attribute::of("keepdims", int64_t{keepdims ? 1 : 0})});
+}
+
+std::string neg_inf(GraphBuilder& g) { return g.scalar_float(-std::numeric_limits<float>::infinity()); }
+
+}  // namespace onnx_export
+
+const std::vector<std::string>& exportable_architectures() {
+  static const std::vector<std::string> a{"transformer", "bilstm", "textcnn"};
+  return a;
+}
+
+onnx_graph::Model build_onnx_graph(const LoadedRun& run,
+                                   std::vector<std::pair<std::string, std::string>> metadata) {
+  const auto& arch = run.model_config.architecture;
+  torch::NoGradGuard no_grad;
+  onnx_graph::Model m;
+  if (arch == "transformer")
+    m = onnx_export::transformer_graph(*run.model, run.info.task);
+  else if (arch == "bilstm")
+    m = onnx_export::bilstm_graph(*run.model, run.info.task);
+  else if (arch == "textcnn")
+    m = onnx_export::textcnn_graph(*run.model, run.info.task, run.info.pad_id);
+  else
+    throw UserError(run.run_dir + "/config.yaml: model.architecture '" + arch +
+                    "' has no ONNX exporter (exportable: transformer, bilstm, textcnn)");
+  m.graph_name = "zhengliu_" + arch;
+  m.producer_version = ZL_VERSION;
+  m.doc = run.model->describe();
+  m.metadata = std::move(metadata);
+  return m;
+}
+
+}  // namespace zl
