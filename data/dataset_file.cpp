@@ -72,6 +72,7 @@ void write_dataset_file(const std::string& path, DatasetInfo info, const std::ve
   f.set_attr("/", "toolkit_version", info.toolkit_version);
   f.set_attr("/", "content_sha256", info.content_sha256);
   f.set_attr("/", "created_at", info.created_at);
+  if (!info.config_yaml.empty()) f.set_attr("/", "config", info.config_yaml);
   f.write_bytes("/tokenizer/model", tokenizer_model_bytes);
   const size_t L = info.label_names.size();
   for (const auto& s : splits) {
@@ -125,6 +126,7 @@ DatasetInfo read_dataset_info(const std::string& path) {
   info.toolkit_version = f.attr_string("/", "toolkit_version");
   info.content_sha256 = f.attr_string("/", "content_sha256");
   info.created_at = f.attr_string("/", "created_at");
+  if (f.has_attr("/", "config")) info.config_yaml = f.attr_string("/", "config");
   info.split_names = f.list("/splits");
   return info;
 }

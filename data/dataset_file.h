@@ -5,7 +5,8 @@
 //                          max_length, vocab_size, pad_id, unk_id, cls_id, sep_id,
 //                          tokenizer_sha256, tokenizer_type, normalization (JSON),
 //                          masking (JSON), source_files (JSON), stats (JSON),
-//                          toolkit_version, content_sha256, created_at
+//                          toolkit_version, content_sha256, created_at,
+//                          config (the resolved dataset config, YAML; optional)
 //   /tokenizer/model       uint8[]  the sentencepiece model bytes
 //   /splits/<name>/ids         string[n]  stable example ids
 //   /splits/<name>/input_ids   int32[T]   all examples' token ids, concatenated
@@ -51,6 +52,7 @@ struct DatasetInfo {
   std::string toolkit_version;
   std::string content_sha256;  // over ids, tokens, labels of every split: what teacher files pin
   std::string created_at;
+  std::string config_yaml;  // the resolved config that made the file ("" when not stored)
   std::vector<std::string> split_names;  // filled by the reader
 };
 
