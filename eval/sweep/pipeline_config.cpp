@@ -1,6 +1,7 @@
 #include "pipeline_config.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <set>
 #include <sstream>
@@ -39,12 +40,18 @@ std::string share_label(double share) {
 
 namespace {
 
+// Input paths are relative to the pipeline file's folder (as in dataset configs).
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || p[0] == '/') return p;
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
 std::string path_key(const Config& c, const std::string& key, bool required) {
   std::string v = required ? c.require<std::string>(key) : c.get<std::string>(key, "");
   if (v.empty()) return v;
-  v = expand_env(v, c.source() + ": " + c.path(key));
+  v = resolve(std::filesystem::path(c.source()).parent_path().string(), expand_env(v, c.source() + ": " + c.path(key)));
   if (!file_exists(v))
-    c.fail(key, "names '" + v + "', which does not exist (paths are relative to the directory kd sweep runs in)");
+    c.fail(key, "names '" + v + "', which does not exist (relative paths start at the pipeline file's folder)");
   return v;
 }
 
@@ -86,7 +93,8 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
   std::set<std::string> names;
   for (auto it = models.begin(); it != models.end(); ++it) {
     std::string name = it->first.as<std::string>();
-    std::string preset = expand_env(it->second.as<std::string>(), path + ": students.models." + name);
+    std::string preset = resolve(std::filesystem::path(path).parent_path().string(),
+                                 expand_env(it->second.as<std::string>(), path + ": students.models." + name));
     if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
       s.fail("models", "student name '" + name + "' must use lower-case letters, digits, '-' and '_' only");
     if (!file_exists(preset)) s.fail("models." + name, "names '" + preset + "', which does not exist");

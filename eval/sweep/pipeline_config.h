@@ -1,8 +1,9 @@
 // The pipeline config of `kd sweep` (configs/pipelines/*.yaml; keys in docs/sweep.md):
 // a dataset, a teacher, and a grid of students. Read with the strict zl::Config,
-// so a misspelt key is an error naming the closest valid one. Relative paths are
-// resolved against the directory `kd sweep` runs in (the repository root for the
-// shipped configs), and ${VAR} is replaced by the environment variable VAR.
+// so a misspelt key is an error naming the closest valid one. Relative input paths
+// start at the pipeline file's folder (as in dataset configs); the output folder is
+// relative to the directory kd sweep runs in. ${VAR} is replaced by the environment
+// variable VAR.
 #pragma once
 
 #include <string>
