@@ -17,6 +17,7 @@
 #include "pipeline_config.h"
 #include "process.h"
 #include "results_table.h"
+#include "run_annotation.h"
 #include "step_state.h"
 #include "sweep_plan.h"
 
@@ -59,16 +60,17 @@ int export_recommended(const Plan& plan, const std::string& bin_dir, bool verbos
   } catch (const nlohmann::json::exception& e) {
     throw zl::UserError(summary_path + ": not valid JSON (" + e.what() + "); run kd sweep again to redo the report");
   }
+  // summary.json "recommended" is a model id; its first run (lowest seed) is exported.
   std::string run_dir;
-  const auto& rec = summary.contains("recommended") ? summary["recommended"] : nlohmann::json();
-  if (rec.is_object()) run_dir = rec.value("run_dir", "");
-  if (run_dir.empty() && rec.is_object()) {
-    const std::string name = rec.value("run", rec.value("name", ""));
-    if (!name.empty()) run_dir = plan.sweep_dir + "/runs/" + name;
-  }
+  const std::string rec = summary.value("recommended", nlohmann::json()).is_string()
+                              ? summary["recommended"].get<std::string>()
+                              : "";
+  for (const auto& m : summary.value("models", nlohmann::json::array()))
+    if (m.value("id", "") == rec && !m.value("run_ids", nlohmann::json::array()).empty())
+      run_dir = run_dir_of(plan.manifest, m["run_ids"][0].get<std::string>());
   if (run_dir.empty()) {
-    std::printf("export: skipped: the report recommends no student (%s has no recommended.run_dir)\n",
-                summary_path.c_str());
+    std::printf("export: skipped: the report recommends no student (%s: recommended is '%s')\n",
+                summary_path.c_str(), rec.c_str());
     return 0;
   }
   const std::string out = plan.sweep_dir + "/export/" + fs::path(run_dir).filename().string() + ".onnx";
@@ -148,6 +150,7 @@ int run_sweep(const Options& opt) {
       throw zl::UserError("step " + s.key.id + " needs " + s.argv[0] +
                           ", which is not built: build it (scripts/build) and run kd sweep again");
     }
+    if (s.kind == "report") annotate_runs(plan.manifest);  // the run.json fields kd report reads
     const std::string log = logs + "/" + safe_name(s.key.id) + ".log";
     std::printf("[%zu/%zu] %s: running (%s); log %s\n", i + 1, total, s.key.id.c_str(), v.reason.c_str(),
                 log.c_str());
@@ -196,10 +199,15 @@ int run_sweep(const Options& opt) {
   std::printf("\naccuracy versus size (%s split of %s):\n%s", cfg.eval.split.c_str(), plan.dataset.c_str(),
               results_table(plan.manifest).c_str());
   const std::string report = plan.sweep_dir + "/report/report.html";
+  for (const auto& s : plan.steps) {
+    if (s.kind != "report" || s.key.id == "report") continue;
+    if (zl::file_exists(s.key.outputs[0])) std::printf("report for one label share: %s\n", s.key.outputs[0].c_str());
+  }
   if (zl::file_exists(report))
     std::printf("\nreport: %s\n", report.c_str());
   else
-    std::printf("\nreport: not written (kd report is not built)\n");
+    std::printf("\nreport: not written (%s)\n",
+                cfg.teacher.file.empty() ? "kd report is not built" : "an external teacher has no run to report on");
   if (opt.do_export || cfg.export_onnx) {
     if (!zl::file_exists(plan.sweep_dir + "/report/summary.json")) {
       std::printf("export: skipped: no report/summary.json to take the recommended student from\n");

@@ -123,8 +123,9 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
   e.check(p.eval.latency_runs >= 200, "latency_runs", "must be at least 200 (the latency percentiles need them)");
 
   Config r = root.child("report");
-  p.report_max_drop = r.get<double>("max_drop", 0.02);
-  r.check(p.report_max_drop >= 0 && p.report_max_drop < 1, "max_drop", "must be in [0, 1), e.g. 0.02");
+  p.report_max_drop_points = r.get<double>("max_drop_points", 1.0);
+  r.check(p.report_max_drop_points >= 0 && p.report_max_drop_points < 100, "max_drop_points",
+          "must be accuracy points in [0, 100), e.g. 1.0");
   Config x = root.child("export");
   p.export_onnx = x.get<bool>("onnx", false);
 

@@ -52,7 +52,7 @@ struct PipelineConfig {
   TeacherSpec teacher;
   StudentSpec students;
   EvalSpec eval;
-  double report_max_drop = 0.02;  // recommendation: smallest student within this accuracy drop of the teacher
+  double report_max_drop_points = 1.0;  // recommendation: smallest student within this many accuracy points of the teacher
   bool export_onnx = false;
   std::string resolved_yaml;      // the resolved config (every default), saved in the sweep directory
 };

@@ -1,5 +1,6 @@
 #include "sweep_plan.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "error.h"
@@ -248,16 +249,39 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
   }
   for (const auto& s : students) add_eval(s.name, s.run_dir, s.teacher_file, s.kd ? s.twin_dir : "", "");
 
-  // ---- report
-  {
-    Step s;
-    s.kind = "report";
-    s.argv = {bin("kd-report"), dir, "--out", dir + "/report", "--max-drop", share_label(cfg.report_max_drop)};
-    s.key = make_key("report", s.argv);
-    s.key.inputs = metrics_files;
-    s.key.inputs.push_back(dir + "/sweep.json");
-    s.key.outputs = {dir + "/report/report.html", dir + "/report/report.md", dir + "/report/summary.json"};
-    plan.steps.push_back(s);
+  // ---- reports: the whole sweep (the teacher of the largest share and every
+  // student), and one per share below 1 (that share's teacher, with its accuracy on
+  // the transfer rows, and that share's students).
+  if (cfg.teacher.file.empty()) {
+    double top = 0;
+    for (double sh : cfg.students.label_shares) top = std::max(top, sh);
+    auto add_report = [&](const std::string& id, const std::string& out, bool all_shares, double share,
+                          const std::string& title) {
+      Step s;
+      s.kind = "report";
+      s.argv = {bin("kd-report")};
+      std::vector<std::string> inputs;
+      for (const auto& r : runs) {
+        const double rs = r["label_share"].get<double>();
+        const bool teacher = r["role"] == "teacher";
+        const bool wanted = teacher ? rs == share : (all_shares || rs == share);
+        if (!wanted) continue;
+        s.argv.push_back(r["run_dir"].get<std::string>());
+        inputs.push_back(r["metrics"].get<std::string>());
+        inputs.push_back(r["run_dir"].get<std::string>() + "/run.json");
+      }
+      s.argv.insert(s.argv.end(), {"--out", out, "--max-drop", share_label(cfg.report_max_drop_points), "--split",
+                                   split, "--title", title});
+      s.key = make_key(id, s.argv);
+      s.key.inputs = inputs;
+      s.key.outputs = {out + "/report.html", out + "/report.md", out + "/summary.json"};
+      plan.steps.push_back(s);
+    };
+    add_report("report", dir + "/report", true, top, cfg.name + ": accuracy versus size");
+    for (double sh : cfg.students.label_shares)
+      if (sh < top)
+        add_report("report/share-" + share_label(sh), dir + "/report/share-" + share_label(sh), false, sh,
+                   cfg.name + ": " + share_label(sh * 100) + "% of the gold labels");
   }
 
   plan.manifest = {{"format", "zhengliu.sweep"},
@@ -267,7 +291,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
                    {"dataset", data},
                    {"split", split},
                    {"label_share_seed", cfg.students.label_share_seed},
-                   {"report_max_drop", cfg.report_max_drop},
+                   {"report_max_drop_points", cfg.report_max_drop_points},
                    {"teachers", teachers},
                    {"runs", runs}};
   return plan;
