@@ -1,0 +1,121 @@
+"""Shared by the teacher importers: read a prepared Zhengliu dataset and write a
+teacher-output file (schema "zhengliu.teacher" version 1, docs/teacher-files.md)
+exactly as `kd teacher predict` writes it, so `kd teacher check` and `kd distill`
+accept it. Written atomically: a temporary file beside the output, then rename.
+"""
+import datetime
+import hashlib
+import os
+import sys
+
+import h5py
+import numpy as np
+
+TEACHER_FORMAT = "zhengliu.teacher"
+TEACHER_FORMAT_VERSION = 1
+DATASET_FORMAT = "zhengliu.dataset"
+
+
+class InputError(Exception):
+    """Bad input: the message names the file and what to do; exit status 2."""
+
+
+def run(main):
+    """Runs main(); an InputError prints 'error: ...' and exits 2."""
+    try:
+        sys.exit(main() or 0)
+    except InputError as e:
+        print(f"{os.path.basename(sys.argv[0])}: error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _str(v):
+    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+
+def read_dataset(path, splits, with_text=True):
+    """Returns (attrs dict, {split: {"ids": [...], "text": [...], "text_b": [...] or None}})."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: dataset file does not exist (check the path)")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise InputError(f"{path}: not a readable HDF5 file ({e})")
+    with f:
+        if _str(f.attrs.get("format", "")) != DATASET_FORMAT:
+            raise InputError(f"{path}: not a Zhengliu prepared dataset (make one with `kd data prepare`)")
+        attrs = {
+            "task": _str(f.attrs["task"]),
+            "label_names": [_str(x) for x in f.attrs["label_names"]],
+            "content_sha256": _str(f.attrs["content_sha256"]),
+        }
+        have = list(f["splits"].keys()) if "splits" in f else []
+        out = {}
+        for s in splits:
+            if s not in have:
+                raise InputError(f"{path}: no split '{s}' (the file has: {', '.join(have)})")
+            g = f["splits"][s]
+            d = {"ids": [_str(x) for x in g["ids"][()]]}
+            if attrs["task"] != "multi_label" and "labels" in g:
+                d["labels"] = np.asarray(g["labels"][()], dtype=np.int64)
+            if with_text:
+                if "text" not in g:
+                    raise InputError(f"{path}: split '{s}' has no text (prepare it again with texts kept)")
+                d["text"] = [_str(x) for x in g["text"][()]]
+                d["text_b"] = [_str(x) for x in g["text_b"][()]] if "text_b" in g else None
+            out[s] = d
+    return attrs, out
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_teacher_file(out_path, *, task, label_names, dataset_sha256, splits, kind, source,
+                       teacher_run_id, param_count=-1, checkpoint_sha256="", temperature=1.0,
+                       members="[]", dtype="float32"):
+    """splits: {name: (ids list, float array [n, L])}. Writes atomically."""
+    if kind not in ("logits", "probs"):
+        raise ValueError(kind)
+    if dtype not in ("float32", "float16"):
+        raise InputError(f"--dtype must be float32 or float16 (got '{dtype}')")
+    L = len(label_names)
+    out_dir = os.path.dirname(os.path.abspath(out_path))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = f"{out_path}.tmp.{os.getpid()}"
+    str_t = h5py.string_dtype("utf-8")
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["format"] = TEACHER_FORMAT
+            f.attrs["format_version"] = np.int64(TEACHER_FORMAT_VERSION)
+            f.attrs["task"] = task
+            f.attrs["label_names"] = np.array(label_names, dtype=str_t)
+            f.attrs["dataset_sha256"] = dataset_sha256
+            f.attrs["teacher_run_id"] = teacher_run_id
+            f.attrs["param_count"] = np.int64(param_count)
+            f.attrs["checkpoint_sha256"] = checkpoint_sha256
+            f.attrs["kind"] = kind
+            f.attrs["temperature"] = np.float64(temperature)
+            f.attrs["source"] = source
+            f.attrs["members"] = members
+            f.attrs["toolkit_version"] = "python-importer"
+            f.attrs["created_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            sg = f.create_group("splits")
+            for name, (ids, values) in splits.items():
+                values = np.asarray(values, dtype=np.float32)
+                if values.shape != (len(ids), L):
+                    raise ValueError(f"split {name}: values {values.shape} vs ({len(ids)}, {L})")
+                if dtype == "float16" and np.any(np.abs(values[np.isfinite(values)]) >= 65504):
+                    raise InputError(f"split {name}: values do not fit in float16; use --dtype float32")
+                g = sg.create_group(name)
+                g.create_dataset("ids", data=np.array(ids, dtype=object), dtype=str_t)
+                g.create_dataset("logits", data=values.astype(dtype))
+                g.attrs["num_examples"] = np.int64(len(ids))
+        os.replace(tmp, out_path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

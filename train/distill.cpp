@@ -1,0 +1,326 @@
+#include "distill.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "atomic_file.h"
+#include "checksum.h"
+#include "error.h"
+#include "run_dir.h"
+#include "teacher_file.h"
+#include "trainer.h"
+
+namespace zl {
+
+namespace fs = std::filesystem;
+
+DistillConfig DistillConfig::from_config(const Config& c, double default_label_smoothing) {
+  DistillConfig d;
+  d.alpha = c.get<double>("alpha", d.alpha);
+  c.check(d.alpha >= 0 && d.alpha <= 1, "alpha", "must be in [0, 1] (weight of the teacher term), got " + std::to_string(d.alpha));
+  d.alpha_end = c.get<double>("alpha_end", d.alpha);
+  c.check(d.alpha_end >= 0 && d.alpha_end <= 1, "alpha_end", "must be in [0, 1], got " + std::to_string(d.alpha_end));
+  d.temperature = c.get<double>("temperature", d.temperature);
+  c.check(d.temperature > 0 && std::isfinite(d.temperature), "temperature", "must be positive, got " + std::to_string(d.temperature));
+  d.temperature_end = c.get<double>("temperature_end", d.temperature);
+  c.check(d.temperature_end > 0 && std::isfinite(d.temperature_end), "temperature_end",
+          "must be positive, got " + std::to_string(d.temperature_end));
+  d.loss = c.get_choice("loss", "kl", {"kl", "mse"}) == "kl" ? SoftLoss::kKL : SoftLoss::kMSE;
+  d.label_smoothing = c.get<double>("label_smoothing", default_label_smoothing);
+  c.check(d.label_smoothing >= 0 && d.label_smoothing < 1, "label_smoothing", "must be in [0, 1)");
+  d.teacher_weights = c.get<std::vector<double>>("teacher_weights", {});
+  for (double w : d.teacher_weights)
+    c.check(w >= 0 && std::isfinite(w), "teacher_weights", "must be non-negative numbers");
+  if (!d.teacher_weights.empty()) {
+    double sum = 0;
+    for (double w : d.teacher_weights) sum += w;
+    c.check(sum > 0, "teacher_weights", "must not all be zero");
+  }
+  d.gold_label_share = c.get<double>("gold_label_share", d.gold_label_share);
+  c.check(d.gold_label_share >= 0 && d.gold_label_share <= 1, "gold_label_share",
+          "must be in [0, 1] (the fraction of training rows whose gold label is used), got " +
+              std::to_string(d.gold_label_share));
+  d.gold_label_seed = static_cast<uint64_t>(c.get<int64_t>("gold_label_seed", 0));
+  Config ic = c.child("intermediate");
+  auto& im = d.intermediate;
+  im.teacher_run = ic.get<std::string>("teacher_run", "");
+  im.which = ic.get_choice("which", "best", {"best", "final"});
+  im.hidden_weight = ic.get<double>("hidden_weight", 0.0);
+  ic.check(im.hidden_weight >= 0, "hidden_weight", "must be >= 0");
+  im.attention_weight = ic.get<double>("attention_weight", 0.0);
+  ic.check(im.attention_weight >= 0, "attention_weight", "must be >= 0");
+  im.layers = ic.get<std::vector<std::vector<int64_t>>>("layers", {});
+  for (const auto& p : im.layers)
+    ic.check(p.size() == 2, "layers", "must be a list of [student_layer, teacher_layer] pairs");
+  if ((im.hidden_weight > 0 || im.attention_weight > 0) && im.teacher_run.empty())
+    ic.fail("teacher_run", "is required when hidden_weight or attention_weight is set: the run directory of the "
+                           "teacher (trained with kd train on the same dataset)");
+  return d;
+}
+
+std::vector<uint8_t> choose_gold_rows(const SplitData& split, Task task, int64_t num_labels, double share,
+                                      uint64_t seed) {
+  const size_t n = split.size();
+  std::vector<uint8_t> keep(n, 0);
+  std::mt19937_64 rng(seed);
+  auto take = [&](std::vector<size_t>& rows) {
+    if (rows.empty()) return;
+    size_t k = static_cast<size_t>(std::llround(share * static_cast<double>(rows.size())));
+    if (share > 0) k = std::max<size_t>(k, 1);
+    k = std::min(k, rows.size());
+    std::shuffle(rows.begin(), rows.end(), rng);
+    for (size_t i = 0; i < k; ++i) keep[rows[i]] = 1;
+  };
+  if (task == Task::kMultiLabel) {
+    std::vector<size_t> rows(n);
+    for (size_t i = 0; i < n; ++i) rows[i] = i;
+    take(rows);
+    (void)num_labels;
+    return keep;
+  }
+  std::map<int32_t, std::vector<size_t>> by_class;
+  for (size_t i = 0; i < n; ++i)
+    if (split.labels[i] >= 0) by_class[split.labels[i]].push_back(i);
+  for (auto& [cls, rows] : by_class) take(rows);
+  return keep;
+}
+
+namespace {
+
+// Learned projections student hidden -> teacher hidden, one per mapped layer pair.
+struct HiddenProjectionsImpl : torch::nn::Module {
+  std::vector<torch::nn::Linear> proj;
+  HiddenProjectionsImpl(size_t count, int64_t student_hidden, int64_t teacher_hidden) {
+    for (size_t i = 0; i < count; ++i)
+      proj.push_back(register_module("proj_" + std::to_string(i),
+                                     torch::nn::Linear(torch::nn::LinearOptions(student_hidden, teacher_hidden))));
+  }
+};
+TORCH_MODULE(HiddenProjections);
+
+struct DistillState {
+  DistillConfig cfg;
+  Task task = Task::kSingleLabel;
+  std::vector<torch::Tensor> teacher_logits;  // [n_train, L] float, CPU, rows = train split rows
+  torch::Tensor gold;                         // bool [n_train]; undefined = every labelled row
+  int64_t total_steps = 1;
+  // intermediate
+  Classifier teacher;
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  HiddenProjections projections{nullptr};
+};
+
+std::string teacher_list(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, int64_t step) {
+  const auto device = out.logits.device();
+  torch::Tensor rows = torch::tensor(b.rows, torch::kLong);
+  KdLossInput in;
+  in.student_logits = out.logits;
+  for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows).to(device));
+  in.teacher_weights = S.cfg.teacher_weights;
+  in.labels = b.labels;
+  in.multi_label = S.task == Task::kMultiLabel;
+  if (S.gold.defined()) in.labelled = S.gold.index_select(0, rows).to(device);
+  if (!in.labels.defined()) {  // a split without labels: every row is a transfer row
+    in.labels = torch::full({b.size()}, -1, torch::TensorOptions().dtype(torch::kLong).device(device));
+    if (in.multi_label) in.labels = torch::zeros_like(out.logits);
+    in.labelled = torch::zeros({b.size()}, torch::TensorOptions().dtype(torch::kBool).device(device));
+  }
+  KdLossOptions opt;
+  opt.alpha = linear_schedule(S.cfg.alpha, S.cfg.alpha_end, step, S.total_steps);
+  opt.temperature = linear_schedule(S.cfg.temperature, S.cfg.temperature_end, step, S.total_steps);
+  opt.soft = S.cfg.loss;
+  opt.label_smoothing = S.cfg.label_smoothing;
+  KdLossValue v = kd_loss(in, opt);
+  LossParts lp;
+  lp.total = v.total;
+  lp.parts = {{"kd", v.soft}, {"ce", v.hard}};
+  if (S.cfg.alpha != S.cfg.alpha_end) lp.parts.push_back({"alpha", opt.alpha});
+  if (S.cfg.temperature != S.cfg.temperature_end) lp.parts.push_back({"temperature", opt.temperature});
+
+  if (S.teacher) {
+    const auto& im = S.cfg.intermediate;
+    ModelOutput t;
+    {
+      torch::NoGradGuard no_grad;
+      t = S.teacher->forward(b, im.attention_weight > 0);
+    }
+    torch::Tensor hid = torch::zeros({}, out.logits.options().dtype(torch::kFloat));
+    torch::Tensor att = torch::zeros({}, out.logits.options().dtype(torch::kFloat));
+    for (size_t i = 0; i < S.pairs.size(); ++i) {
+      const auto [sl, tl] = S.pairs[i];
+      if (im.hidden_weight > 0)
+        hid = hid + hidden_mse(out.hidden_states.at(static_cast<size_t>(sl)),
+                               t.hidden_states.at(static_cast<size_t>(tl)), S.projections->proj[i], b.attention_mask);
+      if (im.attention_weight > 0 && sl > 0 && tl > 0)
+        att = att + attention_kl(out.attention_probs.at(static_cast<size_t>(sl - 1)),
+                                 t.attention_probs.at(static_cast<size_t>(tl - 1)), b.attention_mask);
+    }
+    lp.total = lp.total + im.hidden_weight * hid + im.attention_weight * att;
+    if (im.hidden_weight > 0) lp.parts.push_back({"hidden_mse", hid.item<double>()});
+    if (im.attention_weight > 0) lp.parts.push_back({"attention_kl", att.item<double>()});
+  }
+  return lp;
+}
+
+}  // namespace
+
+int run_distill(DistillRequest req) {
+  RunRequest& run = req.run;
+  run.command = "distill";
+  const std::string record_path = run.out_dir + "/distill.json";
+  nlohmann::json recorded;
+  if (run.resume && file_exists(record_path)) recorded = nlohmann::json::parse(read_file(record_path));
+  if (req.teachers.empty() && run.resume && recorded.contains("teachers"))
+    for (const auto& t : recorded["teachers"]) req.teachers.push_back(t.at("path").get<std::string>());
+  if (req.teachers.empty())
+    throw UserError("--teacher is required: a teacher file (kd teacher predict, scripts/teacher_from_hf.py, "
+                    "scripts/teacher_from_llm.py); repeat it for several teachers");
+  if (!req.teacher_weights.empty()) {
+    if (req.teacher_weights.size() != req.teachers.size())
+      throw UserError("--teacher-weight given " + std::to_string(req.teacher_weights.size()) + " times for " +
+                      std::to_string(req.teachers.size()) + " --teacher files: give one weight per teacher");
+    std::string list;
+    for (double w : req.teacher_weights) list += (list.empty() ? "" : ",") + std::to_string(w);
+    run.overrides.push_back("distill.teacher_weights=[" + list + "]");
+  }
+  std::string data_path = run.data_path;
+  if (data_path.empty() && run.resume && file_exists(run.out_dir + "/dataset.json"))
+    data_path = nlohmann::json::parse(read_file(run.out_dir + "/dataset.json")).value("path", "");
+
+  HooksFactory factory = [&](const RunContext& ctx) -> TrainerHooks {
+    auto S = std::make_shared<DistillState>();
+    TrainConfig tc = TrainConfig::from_config(ctx.config.child("train"));
+    S->cfg = DistillConfig::from_config(ctx.config.child("distill"), tc.label_smoothing);
+    S->task = ctx.info.task;
+    const int64_t L = static_cast<int64_t>(ctx.info.label_names.size());
+    if (!S->cfg.teacher_weights.empty() && S->cfg.teacher_weights.size() != req.teachers.size())
+      throw UserError(ctx.config.source() + ": distill.teacher_weights has " +
+                      std::to_string(S->cfg.teacher_weights.size()) + " entries for " +
+                      std::to_string(req.teachers.size()) + " teacher files (" + teacher_list(req.teachers) + ")");
+    // Teacher files: the same check as `kd teacher check`, then aligned to the train rows by id.
+    nlohmann::json teachers = nlohmann::json::array();
+    for (size_t j = 0; j < req.teachers.size(); ++j) {
+      const std::string& path = req.teachers[j];
+      check_teacher_file(path, data_path, {ctx.train.name});
+      TeacherInfo ti = read_teacher_info(path);
+      TeacherSplit ts = read_teacher_split(path, ctx.train.name);
+      std::vector<float> z = aligned_teacher_logits(path, ti, ts, ctx.train.ids);
+      S->teacher_logits.push_back(
+          torch::from_blob(z.data(), {static_cast<int64_t>(ctx.train.size()), L}, torch::kFloat).clone());
+      const std::string sha = sha256_file(path);
+      if (run.resume && recorded.contains("teachers") && j < recorded["teachers"].size() &&
+          recorded["teachers"][j].value("sha256", "") != sha)
+        throw UserError(path + " changed since this run started (sha256 " + sha + ", the run used " +
+                        recorded["teachers"][j].value("sha256", "") + "): resuming would mix two teachers; "
+                        "start a new run");
+      teachers.push_back({{"path", fs::absolute(path).string()}, {"sha256", sha}, {"source", ti.source},
+                          {"teacher_run_id", ti.teacher_run_id}, {"kind", ti.kind}, {"param_count", ti.param_count},
+                          {"weight", S->cfg.teacher_weights.empty() ? 1.0 / static_cast<double>(req.teachers.size())
+                                                                    : S->cfg.teacher_weights[j]}});
+      // The teacher's accuracy on the train rows: a quick sanity line in the log.
+      if (ctx.info.task != Task::kMultiLabel) {
+        auto pred = S->teacher_logits.back().argmax(1);
+        int64_t n = 0, ok = 0;
+        for (size_t i = 0; i < ctx.train.size(); ++i)
+          if (ctx.train.labels[i] >= 0) {
+            ++n;
+            ok += pred[static_cast<int64_t>(i)].item<int64_t>() == ctx.train.labels[i];
+          }
+        if (n)
+          std::cerr << "teacher " << path << " (" << ti.source << ", " << ti.kind << "): accuracy on "
+                    << ctx.train.name << " " << static_cast<double>(ok) / static_cast<double>(n) << std::endl;
+      }
+    }
+
+    // Gold-label share: hide the labels of a seeded stratified subset (they become transfer rows).
+    nlohmann::json gold = {{"gold_label_share", S->cfg.gold_label_share}, {"gold_label_seed", S->cfg.gold_label_seed}};
+    if (S->cfg.gold_label_share < 1.0) {
+      auto keep = choose_gold_rows(ctx.train, ctx.info.task, L, S->cfg.gold_label_share, S->cfg.gold_label_seed);
+      S->gold = torch::zeros({static_cast<int64_t>(keep.size())}, torch::kBool);
+      std::vector<std::string> kept;
+      for (size_t i = 0; i < keep.size(); ++i)
+        if (keep[i]) {
+          S->gold[static_cast<int64_t>(i)] = true;
+          kept.push_back(ctx.train.ids[i]);
+        }
+      gold["labelled_rows"] = kept.size();
+      gold["transfer_rows"] = keep.size() - kept.size();
+      gold["labelled_ids"] = kept;
+      std::cerr << "gold-label share " << S->cfg.gold_label_share << ": " << kept.size() << " of " << keep.size()
+                << " train rows keep their gold label (ids in " << run.out_dir << "/gold_labels.json)" << std::endl;
+    }
+
+    // Schedule length: the trainer's optimizer steps.
+    {
+      SamplerOptions so;
+      so.batch_size = tc.batch_size;
+      std::vector<int64_t> lens(ctx.train.size(), 1);
+      const int64_t bpe = BatchSampler(lens, so, 0).batches_per_epoch();
+      const int64_t spe = std::max<int64_t>(1, (bpe + tc.grad_accum - 1) / tc.grad_accum);
+      S->total_steps = tc.max_steps > 0 ? tc.max_steps : tc.epochs * spe;
+    }
+
+    TrainerHooks hooks;
+    const auto& im = S->cfg.intermediate;
+    if (im.enabled()) {
+      if (ctx.model->config().architecture != "transformer")
+        throw UserError(ctx.config.source() + ": distill.intermediate needs a transformer student (this one is " +
+                        ctx.model->config().architecture + ")");
+      LoadedRun tr = load_run(im.teacher_run, im.which);
+      if (tr.model_config.architecture != "transformer")
+        throw UserError(im.teacher_run + ": distill.intermediate.teacher_run must be a transformer run");
+      if (tr.info.tokenizer_sha256 != ctx.info.tokenizer_sha256 || tr.info.label_names != ctx.info.label_names)
+        throw UserError(im.teacher_run + " was trained on data with another tokenizer or labels than " + data_path +
+                        ": intermediate layers need the same token positions");
+      if (tr.model_config.max_length < ctx.model->config().max_length)
+        throw UserError(im.teacher_run + ": the teacher's max_length " + std::to_string(tr.model_config.max_length) +
+                        " is shorter than the student's " + std::to_string(ctx.model->config().max_length));
+      const int64_t Ls = ctx.model->config().layers, Lt = tr.model_config.layers;
+      if (im.layers.empty()) {
+        for (int64_t i = 1; i <= Ls; ++i) S->pairs.push_back({i, std::max<int64_t>(1, i * Lt / Ls)});
+      } else {
+        for (const auto& p : im.layers) {
+          if (p[0] < 0 || p[0] > Ls || p[1] < 0 || p[1] > Lt)
+            throw UserError(ctx.config.source() + ": distill.intermediate.layers pair [" + std::to_string(p[0]) + ", " +
+                            std::to_string(p[1]) + "] is out of range (student layers 0.." + std::to_string(Ls) +
+                            ", teacher layers 0.." + std::to_string(Lt) + "; 0 = embeddings)");
+          S->pairs.push_back({p[0], p[1]});
+        }
+      }
+      tr.model->to(ctx.device);
+      tr.model->eval();
+      for (auto& p : tr.model->parameters()) p.set_requires_grad(false);
+      S->teacher = tr.model;
+      S->projections = HiddenProjections(S->pairs.size(), ctx.model->config().hidden, tr.model_config.hidden);
+      hooks.extra_module = S->projections.ptr();
+      hooks.want_attentions = im.attention_weight > 0;
+      std::string map;
+      for (const auto& [a, b] : S->pairs) map += " " + std::to_string(a) + "->" + std::to_string(b);
+      std::cerr << "intermediate distillation from " << im.teacher_run << " (layers student->teacher:" << map
+                << "; hidden_weight " << im.hidden_weight << ", attention_weight " << im.attention_weight << ")"
+                << std::endl;
+    }
+    hooks.loss = [S](const Batch& b, const ModelOutput& out, int64_t step) { return distill_loss(*S, b, out, step); };
+
+    nlohmann::json rec = {{"teachers", teachers}, {"dataset", fs::absolute(data_path).string()},
+                          {"train_split", ctx.train.name}};
+    write_file_atomic(run.out_dir + "/distill.json", rec.dump(2) + "\n");
+    write_file_atomic(run.out_dir + "/gold_labels.json", gold.dump(1) + "\n");
+    return hooks;
+  };
+  return run_training(run, factory);
+}
+
+}  // namespace zl

@@ -1,0 +1,345 @@
+#include "teacher_file.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "atomic_file.h"
+#include "error.h"
+#include "h5_file.h"
+
+namespace zl {
+
+namespace {
+
+// IEEE binary16, little-endian, built the way h5py builds its float16 type, so
+// h5py/numpy read the dataset as dtype float16.
+h5::Handle half_type() {
+  hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+  H5Tset_fields(t, 15, 10, 5, 0, 10);
+  H5Tset_size(t, 2);
+  H5Tset_ebias(t, 15);
+  return h5::Handle(t, H5Tclose);
+}
+
+void write_half_matrix(const h5::File& f, const std::string& path, const std::vector<uint16_t>& data, hsize_t rows,
+                       hsize_t cols) {
+  hsize_t dims[2] = {rows, cols};
+  h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+  h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (rows * cols >= 4096) {
+    hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(rows, (1u << 17) / std::max<hsize_t>(1, cols))), cols};
+    H5Pset_chunk(dcpl.id(), 2, chunk);
+    H5Pset_shuffle(dcpl.id());
+    H5Pset_deflate(dcpl.id(), 1);
+  }
+  h5::Handle t = half_type();
+  h5::Handle ds(H5Dcreate2(f.id(), path.c_str(), t.id(), space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw UserError(f.path() + ": cannot create dataset " + path);
+  if (!data.empty() && H5Dwrite(ds.id(), t.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
+    throw UserError(f.path() + ": cannot write dataset " + path + " (disk full?)");
+}
+
+std::vector<float> read_half_matrix(const h5::File& f, const std::string& path) {
+  h5::Handle ds(H5Dopen2(f.id(), path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw UserError(f.path() + ": dataset '" + path + "' is missing");
+  h5::Handle space(H5Dget_space(ds.id()), H5Sclose);
+  hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  std::vector<uint16_t> raw(static_cast<size_t>(n));
+  h5::Handle t = half_type();
+  if (n && H5Dread(ds.id(), t.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
+    throw UserError(f.path() + ": cannot read " + path + " as float16");
+  std::vector<float> out(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) out[i] = half_to_float(raw[i]);
+  return out;
+}
+
+std::string join_first(const std::vector<std::string>& v, size_t k) {
+  std::string s;
+  for (size_t i = 0; i < v.size() && i < k; ++i) s += (i ? ", " : "") + ("'" + v[i] + "'");
+  if (v.size() > k) s += ", ...";
+  return s;
+}
+
+std::string join_all(const std::vector<std::string>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s + "]";
+}
+
+}  // namespace
+
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t a = x & 0x7fffffffu;
+  if (a >= 0x7f800000u) return sign | 0x7c00u | (a > 0x7f800000u ? 0x200u : 0u);  // inf / nan
+  if (a >= 0x477ff000u) return sign | 0x7c00u;  // >= 65520 rounds to inf
+  if (a < 0x38800000u) {                          // below 2^-14: half subnormal (unit 2^-24)
+    float v;
+    std::memcpy(&v, &a, 4);
+    return sign | static_cast<uint16_t>(std::nearbyint(v * 16777216.0f));  // ties to even
+  }
+  uint32_t h = (((a >> 23) - 127 + 15) << 10) | ((a & 0x7fffffu) >> 13);
+  const uint32_t rest = a & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
+  return sign | static_cast<uint16_t>(h);
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = (static_cast<uint32_t>(h) & 0x8000u) << 16;
+  const uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+  float out;
+  if (e == 0) {
+    out = std::ldexp(static_cast<float>(m), -24);
+    return sign ? -out : out;
+  }
+  uint32_t bits = e == 31 ? (sign | 0x7f800000u | (m << 13)) : (sign | ((e - 15 + 127) << 23) | (m << 13));
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+std::string utc_timestamp() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void write_teacher_file(const std::string& path, TeacherInfo info, const std::vector<TeacherSplit>& splits,
+                        const std::string& dtype) {
+  if (dtype != "float32" && dtype != "float16")
+    throw UserError("--dtype must be float32 or float16 (got '" + dtype + "')");
+  if (info.kind != "logits" && info.kind != "probs")
+    throw UserError("teacher kind must be logits or probs (got '" + info.kind + "')");
+  if (info.created_at.empty()) info.created_at = utc_timestamp();
+  if (info.toolkit_version.empty()) info.toolkit_version = ZL_VERSION;
+  const int64_t L = static_cast<int64_t>(info.label_names.size());
+  AtomicFile out(path);
+  {
+    auto f = h5::File::create(out.temp_path());
+    f.set_attr("/", "format", std::string(kTeacherFormat));
+    f.set_attr("/", "format_version", kTeacherFormatVersion);
+    f.set_attr("/", "task", task_name(info.task));
+    f.set_attr("/", "label_names", info.label_names);
+    f.set_attr("/", "dataset_sha256", info.dataset_sha256);
+    f.set_attr("/", "teacher_run_id", info.teacher_run_id);
+    f.set_attr("/", "param_count", info.param_count);
+    f.set_attr("/", "checkpoint_sha256", info.checkpoint_sha256);
+    f.set_attr("/", "kind", info.kind);
+    f.set_attr("/", "temperature", info.temperature);
+    f.set_attr("/", "source", info.source);
+    f.set_attr("/", "members", info.members_json);
+    f.set_attr("/", "toolkit_version", info.toolkit_version);
+    f.set_attr("/", "created_at", info.created_at);
+    f.create_group("/splits");
+    for (const auto& s : splits) {
+      if (s.num_labels != L || s.values.size() != s.ids.size() * static_cast<size_t>(L))
+        throw std::logic_error("teacher split " + s.name + ": values do not match ids x labels");
+      const std::string g = "/splits/" + s.name;
+      f.write_strings(g + "/ids", s.ids);
+      if (dtype == "float32") {
+        f.write<float>(g + "/logits", s.values, {s.ids.size(), static_cast<hsize_t>(L)});
+      } else {
+        std::vector<uint16_t> half(s.values.size());
+        for (size_t i = 0; i < half.size(); ++i) {
+          if (std::isfinite(s.values[i]) && std::fabs(s.values[i]) >= 65504.0f)
+            throw UserError(path + ": teacher value " + std::to_string(s.values[i]) + " of example '" +
+                            s.ids[i / static_cast<size_t>(L)] +
+                            "' does not fit in float16 (max 65504); write with --dtype float32");
+          half[i] = float_to_half(s.values[i]);
+        }
+        write_half_matrix(f, g + "/logits", half, s.ids.size(), static_cast<hsize_t>(L));
+      }
+      f.set_attr(g, "num_examples", static_cast<int64_t>(s.ids.size()));
+    }
+    f.flush();
+  }
+  out.commit();
+}
+
+TeacherInfo read_teacher_info(const std::string& path) {
+  auto f = h5::File::open_read(path);
+  if (!f.has_attr("/", "format") || f.attr_string("/", "format") != kTeacherFormat)
+    throw UserError(path + ": not a Zhengliu teacher file (format attribute is not '" + std::string(kTeacherFormat) +
+                    "'; write one with `kd teacher predict` or scripts/teacher_from_hf.py)");
+  TeacherInfo info;
+  info.format_version = f.attr_int("/", "format_version");
+  if (info.format_version != kTeacherFormatVersion)
+    throw UserError(path + ": teacher file schema version " + std::to_string(info.format_version) +
+                    " is unknown; this build reads version " + std::to_string(kTeacherFormatVersion) +
+                    " (write the teacher file again with this build)");
+  info.task = parse_task(f.attr_string("/", "task"), path);
+  info.label_names = f.attr_strings("/", "label_names");
+  info.dataset_sha256 = f.attr_string("/", "dataset_sha256");
+  info.teacher_run_id = f.attr_string("/", "teacher_run_id");
+  info.param_count = f.attr_int("/", "param_count");
+  info.checkpoint_sha256 = f.attr_string("/", "checkpoint_sha256");
+  info.kind = f.attr_string("/", "kind");
+  info.temperature = f.attr_double("/", "temperature");
+  info.source = f.attr_string("/", "source");
+  info.members_json = f.has_attr("/", "members") ? f.attr_string("/", "members") : "[]";
+  info.toolkit_version = f.attr_string("/", "toolkit_version");
+  info.created_at = f.attr_string("/", "created_at");
+  info.split_names = f.list("/splits");
+  if (info.kind != "logits" && info.kind != "probs")
+    throw UserError(path + ": attribute kind is '" + info.kind + "'; expected logits or probs");
+  return info;
+}
+
+TeacherSplit read_teacher_split(const std::string& path, const std::string& split) {
+  auto f = h5::File::open_read(path);
+  const std::string g = "/splits/" + split;
+  if (!f.exists(g)) throw UserError(path + ": the teacher file has no split '" + split + "'");
+  TeacherSplit s;
+  s.name = split;
+  s.ids = f.read_strings(g + "/ids");
+  auto shape = f.shape(g + "/logits");
+  if (shape.size() != 2)
+    throw UserError(path + ": " + g + "/logits has " + std::to_string(shape.size()) +
+                    " dimensions; expected 2 ([examples, labels])");
+  s.num_labels = static_cast<int64_t>(shape[1]);
+  s.stored_dtype = f.type_name(g + "/logits");
+  if (s.stored_dtype == "float16") s.values = read_half_matrix(f, g + "/logits");
+  else if (s.stored_dtype == "float32" || s.stored_dtype == "float64") s.values = f.read<float>(g + "/logits");
+  else throw UserError(path + ": " + g + "/logits has type " + s.stored_dtype + "; expected float32 or float16");
+  if (shape[0] != s.ids.size())
+    throw UserError(path + ": " + g + "/logits has " + std::to_string(shape[0]) + " rows but " + g + "/ids has " +
+                    std::to_string(s.ids.size()) + " ids");
+  return s;
+}
+
+std::vector<std::string> find_teacher_problems(const std::string& teacher_path, const std::string& dataset_path,
+                                               const std::vector<std::string>& required_splits) {
+  std::vector<std::string> problems;
+  TeacherInfo t = read_teacher_info(teacher_path);  // unknown format / version: thrown at once
+  DatasetInfo d = read_dataset_info(dataset_path);
+  if (t.task != d.task)
+    problems.push_back("task differs: the teacher file is for a " + task_name(t.task) + " task, the dataset is " +
+                       task_name(d.task));
+  if (t.label_names != d.label_names)
+    problems.push_back("label order differs:\n    teacher: " + join_all(t.label_names) +
+                       "\n    dataset: " + join_all(d.label_names) +
+                       "\n  (the teacher's columns must be the dataset's labels in the same order)");
+  if (t.dataset_sha256 != d.content_sha256)
+    problems.push_back("dataset checksum changed: the teacher file was computed on dataset content " +
+                       t.dataset_sha256 + ", " + dataset_path + " now has " + d.content_sha256 +
+                       " (the dataset was prepared again or is a different one; run `kd teacher predict` again)");
+  for (const auto& r : required_splits)
+    if (std::find(t.split_names.begin(), t.split_names.end(), r) == t.split_names.end())
+      problems.push_back("split '" + r + "' is missing from the teacher file (it has " + join_all(t.split_names) +
+                         "); write it with `kd teacher predict --splits " + r + "`");
+  const int64_t L = static_cast<int64_t>(d.label_names.size());
+  for (const auto& name : t.split_names) {
+    const std::string where = "split '" + name + "': ";
+    if (std::find(d.split_names.begin(), d.split_names.end(), name) == d.split_names.end()) {
+      problems.push_back(where + "the dataset has no such split (it has " + join_all(d.split_names) + ")");
+      continue;
+    }
+    TeacherSplit s;
+    try {
+      s = read_teacher_split(teacher_path, name);
+    } catch (const UserError& e) {
+      problems.push_back(where + "wrong shape: " + e.what());
+      continue;
+    }
+    if (s.num_labels != L)
+      problems.push_back(where + "wrong shape: logits are [" + std::to_string(s.size()) + ", " +
+                         std::to_string(s.num_labels) + "], expected [" + std::to_string(s.size()) + ", " +
+                         std::to_string(L) + "] (one column per dataset label)");
+    SplitData ds = read_split(dataset_path, name);
+    std::unordered_set<std::string> teacher_ids(s.ids.begin(), s.ids.end());
+    std::unordered_set<std::string> dataset_ids(ds.ids.begin(), ds.ids.end());
+    if (teacher_ids.size() != s.ids.size())
+      problems.push_back(where + std::to_string(s.ids.size() - teacher_ids.size()) + " duplicate example ids");
+    std::vector<std::string> missing, extra;
+    for (const auto& id : ds.ids)
+      if (!teacher_ids.count(id)) missing.push_back(id);
+    for (const auto& id : s.ids)
+      if (!dataset_ids.count(id)) extra.push_back(id);
+    if (!missing.empty())
+      problems.push_back(where + std::to_string(missing.size()) + " dataset example ids have no teacher output (" +
+                         join_first(missing, 5) + ")");
+    if (!extra.empty())
+      problems.push_back(where + std::to_string(extra.size()) + " teacher example ids are not in the dataset (" +
+                         join_first(extra, 5) + ")");
+    if (s.num_labels > 0) {
+      size_t bad = 0;
+      std::string first_bad;
+      size_t bad_prob = 0;
+      std::string first_bad_prob;
+      for (size_t i = 0; i < s.size(); ++i) {
+        double sum = 0;
+        bool row_bad = false, row_bad_prob = false;
+        for (int64_t j = 0; j < s.num_labels; ++j) {
+          float v = s.values[i * static_cast<size_t>(s.num_labels) + static_cast<size_t>(j)];
+          if (!std::isfinite(v)) row_bad = true;
+          if (v < 0.f || v > 1.f) row_bad_prob = true;
+          sum += v;
+        }
+        if (row_bad) {
+          if (!bad++) first_bad = s.ids[i];
+          continue;
+        }
+        // probabilities: each in [0,1]; single-label rows sum to 1 (float16 rounding allowed).
+        if (t.kind == "probs" && (row_bad_prob || (t.task != Task::kMultiLabel && std::fabs(sum - 1.0) > 1e-2)))
+          if (!bad_prob++) first_bad_prob = s.ids[i];
+      }
+      if (bad)
+        problems.push_back(where + std::to_string(bad) + " examples have non-finite values (NaN or Inf), first '" +
+                           first_bad + "'");
+      if (bad_prob)
+        problems.push_back(where + std::to_string(bad_prob) +
+                           " rows are not probability distributions although kind=probs, first '" + first_bad_prob +
+                           "'");
+    }
+  }
+  return problems;
+}
+
+void check_teacher_file(const std::string& teacher_path, const std::string& dataset_path,
+                        const std::vector<std::string>& required_splits) {
+  auto problems = find_teacher_problems(teacher_path, dataset_path, required_splits);
+  if (problems.empty()) return;
+  std::string msg = teacher_path + " does not match " + dataset_path + " (" + std::to_string(problems.size()) +
+                    " problem" + (problems.size() > 1 ? "s" : "") + "):";
+  for (const auto& p : problems) msg += "\n  - " + p;
+  msg += "\nRegenerate the teacher file for this dataset (kd teacher predict ... --data " + dataset_path + ").";
+  throw UserError(msg);
+}
+
+std::vector<float> aligned_teacher_logits(const std::string& teacher_path, const TeacherInfo& info,
+                                          const TeacherSplit& split, const std::vector<std::string>& dataset_ids) {
+  const size_t L = static_cast<size_t>(split.num_labels);
+  std::unordered_map<std::string, size_t> row;
+  row.reserve(split.ids.size());
+  for (size_t i = 0; i < split.ids.size(); ++i) row.emplace(split.ids[i], i);
+  std::vector<float> out(dataset_ids.size() * L);
+  constexpr double kEps = 1e-7;  // keeps log p finite for a zero probability
+  for (size_t i = 0; i < dataset_ids.size(); ++i) {
+    auto it = row.find(dataset_ids[i]);
+    if (it == row.end())
+      throw UserError(teacher_path + ": split '" + split.name + "' has no teacher output for example '" +
+                      dataset_ids[i] + "' (run `kd teacher check`)");
+    const float* src = &split.values[it->second * L];
+    for (size_t j = 0; j < L; ++j) {
+      double v = src[j];
+      if (info.kind == "probs") {
+        double p = std::min(std::max(v, kEps), 1.0 - kEps);
+        v = info.task == Task::kMultiLabel ? info.temperature * std::log(p / (1.0 - p))
+                                           : info.temperature * std::log(p);
+      }
+      out[i * L + j] = static_cast<float>(v);
+    }
+  }
+  return out;
+}
+
+}  // namespace zl

@@ -1,0 +1,91 @@
+// The teacher-output file (HDF5): a teacher's outputs, computed once, that
+// every student distills from. Schema "zhengliu.teacher" version 1 — documented
+// in docs/teacher-files.md, written by `kd teacher predict` and by the Python
+// importers (scripts/teacher_from_hf.py, scripts/teacher_from_llm.py).
+//
+//   /                          attrs: format, format_version, task, label_names,
+//                              dataset_sha256, teacher_run_id, param_count,
+//                              checkpoint_sha256, kind (logits|probs),
+//                              temperature, source (zhengliu|hf|llm|ensemble),
+//                              members (JSON), toolkit_version, created_at
+//   /splits/<name>/ids         string[n]           the dataset's stable example ids
+//   /splits/<name>/logits      float32|float16[n,L] kind=logits: raw logits
+//                                                   kind=probs:  probabilities
+//   Reserved (optional, readers ignore what they do not use; no format break):
+//   /splits/<name>/hidden/layer_<k>     float[T, H]  per-token hidden states, rows
+//                                       aligned with the dataset's offsets
+//   /splits/<name>/tokens/{topk_ids, topk_logprobs, offsets}  per-token top-k
+//                                       (generative students, DistillKit style)
+//
+// Depends on zl_core/HDF5 only (no LibTorch), so the check runs anywhere.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataset_file.h"
+
+namespace zl {
+
+constexpr const char* kTeacherFormat = "zhengliu.teacher";
+constexpr int64_t kTeacherFormatVersion = 1;
+
+struct TeacherInfo {
+  Task task = Task::kSingleLabel;
+  std::vector<std::string> label_names;
+  std::string dataset_sha256;      // DatasetInfo::content_sha256 of the dataset it was computed on
+  std::string teacher_run_id;
+  int64_t param_count = -1;        // -1: unknown (e.g. an LLM behind an API)
+  std::string checkpoint_sha256;   // "" when unknown
+  std::string kind = "logits";     // logits | probs
+  double temperature = 1.0;        // kind=probs: the temperature the probabilities were made at
+  std::string source = "zhengliu"; // zhengliu | hf | llm | ensemble
+  std::string members_json = "[]"; // ensemble: [{"run_id","checkpoint_sha256","param_count"}...]
+  std::string toolkit_version;
+  std::string created_at;
+  std::vector<std::string> split_names;  // filled by the reader
+  int64_t format_version = kTeacherFormatVersion;
+};
+
+struct TeacherSplit {
+  std::string name;
+  std::vector<std::string> ids;
+  std::vector<float> values;  // ids.size() x num_labels, row-major
+  int64_t num_labels = 0;
+  std::string stored_dtype = "float32";  // float32 | float16 (on disk; values are always float here)
+  size_t size() const { return ids.size(); }
+};
+
+// Writes the whole file atomically (temporary file, then rename). `dtype` is
+// float32 or float16; float16 refuses values outside its range (use float32).
+void write_teacher_file(const std::string& path, TeacherInfo info, const std::vector<TeacherSplit>& splits,
+                        const std::string& dtype = "float32");
+
+// Reads the attributes; refuses other formats and unknown schema versions.
+TeacherInfo read_teacher_info(const std::string& path);
+TeacherSplit read_teacher_split(const std::string& path, const std::string& split);
+
+// Every reason the teacher file cannot be used with this dataset (empty: it can).
+// `required_splits` must be present in the teacher file (e.g. {"train"} for kd distill);
+// every split the teacher file holds is checked against the dataset's split of that name.
+std::vector<std::string> find_teacher_problems(const std::string& teacher_path, const std::string& dataset_path,
+                                               const std::vector<std::string>& required_splits = {});
+// Throws UserError listing every problem (exit status 2 through run_main).
+void check_teacher_file(const std::string& teacher_path, const std::string& dataset_path,
+                        const std::vector<std::string>& required_splits = {});
+
+// The teacher's outputs as logits (n_dataset x L), in the dataset's row order.
+// kind=probs is turned into equivalent logits: temperature * log p (single-label),
+// temperature * logit(p) (multi-label), clamped away from 0 and 1, so that
+// softmax(z / T) re-softens them consistently.
+std::vector<float> aligned_teacher_logits(const std::string& teacher_path, const TeacherInfo& info,
+                                          const TeacherSplit& split, const std::vector<std::string>& dataset_ids);
+
+// IEEE binary16 conversion with round-to-nearest-even (what --dtype float16 stores).
+uint16_t float_to_half(float f);
+float half_to_float(uint16_t h);
+
+std::string utc_timestamp();
+
+}  // namespace zl

@@ -1,0 +1,279 @@
+#include "teacher_file.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+
+#include "error.h"
+#include "h5_file.h"
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("zl_tf_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+// A 3-label dataset with train (4 rows) and dev (2 rows).
+struct Fixture {
+  std::string dataset = temp_path("ds.h5");
+  std::string teacher = temp_path("t.h5");
+  zl::DatasetInfo info;
+  std::vector<zl::SplitData> splits;
+
+  Fixture() {
+    info.task = zl::Task::kSingleLabel;
+    info.label_names = {"查询物流", "催发货", "退货退款"};
+    info.vocab_size = 50;
+    splits.push_back(make_split("train", {"train:0", "train:1", "train:2", "train:3"}, {0, 1, 2, -1}));
+    splits.push_back(make_split("dev", {"dev:0", "dev:1"}, {2, 0}));
+    zl::write_dataset_file(dataset, info, splits, "tok");
+  }
+  ~Fixture() {
+    std::filesystem::remove(dataset);
+    std::filesystem::remove(teacher);
+  }
+  static zl::SplitData make_split(const std::string& name, std::vector<std::string> ids, std::vector<int32_t> labels) {
+    zl::SplitData s;
+    s.name = name;
+    s.ids = std::move(ids);
+    s.labels = std::move(labels);
+    for (size_t i = 0; i < s.ids.size(); ++i) {
+      s.input_ids.insert(s.input_ids.end(), {2, static_cast<int32_t>(10 + i), 3});
+      s.offsets.push_back(s.offsets.back() + 3);
+    }
+    return s;
+  }
+  zl::TeacherInfo teacher_info() const {
+    zl::TeacherInfo t;
+    t.task = info.task;
+    t.label_names = info.label_names;
+    t.dataset_sha256 = zl::read_dataset_info(dataset).content_sha256;
+    t.teacher_run_id = "run-test";
+    t.param_count = 1234;
+    t.checkpoint_sha256 = "abc";
+    return t;
+  }
+  zl::TeacherSplit teacher_split(const zl::SplitData& d) const {
+    zl::TeacherSplit s;
+    s.name = d.name;
+    s.ids = d.ids;
+    s.num_labels = 3;
+    for (size_t i = 0; i < d.ids.size(); ++i)
+      for (int j = 0; j < 3; ++j) s.values.push_back(0.25f * static_cast<float>(i) - 0.5f * static_cast<float>(j));
+    return s;
+  }
+  std::vector<zl::TeacherSplit> all_splits() const { return {teacher_split(splits[0]), teacher_split(splits[1])}; }
+  std::string problems() const {
+    std::string all;
+    for (const auto& p : zl::find_teacher_problems(teacher, dataset, {"train"})) all += p + "\n";
+    return all;
+  }
+};
+
+}  // namespace
+
+TEST(TeacherFile, RoundTripFloat32AndCheckPasses) {
+  Fixture fx;
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), fx.all_splits());
+  auto info = zl::read_teacher_info(fx.teacher);
+  EXPECT_EQ(info.label_names, fx.info.label_names);
+  EXPECT_EQ(info.param_count, 1234);
+  EXPECT_EQ(info.kind, "logits");
+  EXPECT_EQ(info.split_names, (std::vector<std::string>{"dev", "train"}));
+  auto s = zl::read_teacher_split(fx.teacher, "train");
+  EXPECT_EQ(s.values, fx.all_splits()[0].values);
+  EXPECT_EQ(s.stored_dtype, "float32");
+  EXPECT_EQ(fx.problems(), "");
+  EXPECT_NO_THROW(zl::check_teacher_file(fx.teacher, fx.dataset, {"train", "dev"}));
+}
+
+TEST(TeacherFile, HalfConversionRoundsToNearestEven) {
+  EXPECT_EQ(zl::float_to_half(1.0f), 0x3c00);
+  EXPECT_EQ(zl::float_to_half(-2.0f), 0xc000);
+  EXPECT_EQ(zl::float_to_half(65504.0f), 0x7bff);
+  EXPECT_EQ(zl::float_to_half(1e6f), 0x7c00);
+  EXPECT_EQ(zl::float_to_half(5.9604645e-8f), 0x0001);  // smallest subnormal 2^-24
+  // 1 + 2^-11 is halfway between 1 and 1 + 2^-10: ties go to the even mantissa (1.0).
+  EXPECT_EQ(zl::float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3c00);
+  EXPECT_EQ(zl::float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3c02);
+  for (float v : {0.0f, 1.5f, -3.25f, 0.0999755859375f, 1024.0f, std::ldexp(1.0f, -20)})
+    EXPECT_EQ(zl::half_to_float(zl::float_to_half(v)), v) << v;
+  EXPECT_TRUE(std::isnan(zl::half_to_float(zl::float_to_half(std::nanf("")))));
+}
+
+TEST(TeacherFile, Float16RoundTripAndH5pyReadsFloat16) {
+  Fixture fx;
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), fx.all_splits(), "float16");
+  auto s = zl::read_teacher_split(fx.teacher, "train");
+  EXPECT_EQ(s.stored_dtype, "float16");
+  EXPECT_EQ(s.values, fx.all_splits()[0].values);  // multiples of 0.25 are exact in float16
+  EXPECT_EQ(fx.problems(), "");
+#ifdef ZL_PYTHON_EXE
+  std::string cmd = std::string(ZL_PYTHON_EXE) +
+                    " -c \"import h5py,sys,numpy as np; f=h5py.File(sys.argv[1],'r'); d=f['splits/train/logits'];"
+                    " assert d.dtype==np.float16, d.dtype; assert d.shape==(4,3), d.shape;"
+                    " assert float(d[1,0])==0.25, d[1,0]; assert f.attrs['format']=='zhengliu.teacher'\" " +
+                    fx.teacher;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+#else
+  GTEST_SKIP() << "ZL_PYTHON not configured: cannot check the float16 file with h5py";
+#endif
+}
+
+TEST(TeacherFile, Float16RefusesOutOfRangeValues) {
+  Fixture fx;
+  auto splits = fx.all_splits();
+  splits[0].values[4] = 70000.f;
+  try {
+    zl::write_teacher_file(fx.teacher, fx.teacher_info(), splits, "float16");
+    FAIL() << "no error";
+  } catch (const zl::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("train:1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("float32"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(fx.teacher));  // nothing half-written
+}
+
+TEST(TeacherCheck, DifferentLabelOrderShowsBoth) {
+  Fixture fx;
+  auto t = fx.teacher_info();
+  t.label_names = {"催发货", "查询物流", "退货退款"};
+  zl::write_teacher_file(fx.teacher, t, fx.all_splits());
+  auto p = fx.problems();
+  EXPECT_NE(p.find("label order differs"), std::string::npos) << p;
+  EXPECT_NE(p.find("teacher: [催发货, 查询物流, 退货退款]"), std::string::npos) << p;
+  EXPECT_NE(p.find("dataset: [查询物流, 催发货, 退货退款]"), std::string::npos) << p;
+  EXPECT_THROW(zl::check_teacher_file(fx.teacher, fx.dataset), zl::UserError);
+}
+
+TEST(TeacherCheck, MissingAndExtraIdsAreCountedAndListed) {
+  Fixture fx;
+  auto splits = fx.all_splits();
+  splits[0].ids[1] = "train:99";  // train:1 missing, train:99 extra
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), splits);
+  auto p = fx.problems();
+  EXPECT_NE(p.find("split 'train': 1 dataset example ids have no teacher output ('train:1')"), std::string::npos) << p;
+  EXPECT_NE(p.find("split 'train': 1 teacher example ids are not in the dataset ('train:99')"), std::string::npos) << p;
+}
+
+TEST(TeacherCheck, MissingRequiredSplit) {
+  Fixture fx;
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), {fx.teacher_split(fx.splits[1])});
+  auto p = fx.problems();
+  EXPECT_NE(p.find("split 'train' is missing from the teacher file"), std::string::npos) << p;
+}
+
+TEST(TeacherCheck, DatasetChecksumChanged) {
+  Fixture fx;
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), fx.all_splits());
+  // Prepare the "same" dataset again with one label changed: same ids, different content.
+  fx.splits[0].labels[0] = 2;
+  zl::write_dataset_file(fx.dataset, fx.info, fx.splits, "tok");
+  auto p = fx.problems();
+  EXPECT_NE(p.find("dataset checksum changed"), std::string::npos) << p;
+  EXPECT_EQ(p.find("example ids"), std::string::npos) << p;  // ids still match: only the checksum
+}
+
+TEST(TeacherCheck, NonFiniteValuesCountedWithFirstId) {
+  Fixture fx;
+  auto splits = fx.all_splits();
+  splits[1].values[4] = std::numeric_limits<float>::quiet_NaN();
+  splits[0].values[11] = std::numeric_limits<float>::infinity();
+  splits[0].values[7] = -std::numeric_limits<float>::infinity();
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), splits);
+  auto p = fx.problems();
+  EXPECT_NE(p.find("split 'dev': 1 examples have non-finite values (NaN or Inf), first 'dev:1'"), std::string::npos)
+      << p;
+  EXPECT_NE(p.find("split 'train': 2 examples have non-finite values (NaN or Inf), first 'train:2'"),
+            std::string::npos)
+      << p;
+}
+
+TEST(TeacherCheck, WrongShape) {
+  Fixture fx;
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), fx.all_splits());
+  {
+    auto f = zl::h5::File::open_rw(fx.teacher);
+    H5Ldelete(f.id(), "/splits/dev/logits", H5P_DEFAULT);
+    f.write<float>("/splits/dev/logits", std::vector<float>(8, 0.f), {2, 4});
+    H5Ldelete(f.id(), "/splits/train/logits", H5P_DEFAULT);
+    f.write<float>("/splits/train/logits", std::vector<float>(9, 0.f), {3, 3});
+  }
+  auto p = fx.problems();
+  EXPECT_NE(p.find("split 'dev': wrong shape: logits are [2, 4], expected [2, 3]"), std::string::npos) << p;
+  EXPECT_NE(p.find("split 'train': wrong shape:"), std::string::npos) << p;
+  EXPECT_NE(p.find("has 3 rows but /splits/train/ids has 4 ids"), std::string::npos) << p;
+}
+
+TEST(TeacherCheck, WrongTask) {
+  Fixture fx;
+  auto t = fx.teacher_info();
+  t.task = zl::Task::kMultiLabel;
+  zl::write_teacher_file(fx.teacher, t, fx.all_splits());
+  auto p = fx.problems();
+  EXPECT_NE(p.find("task differs: the teacher file is for a multi_label task, the dataset is single_label"),
+            std::string::npos)
+      << p;
+}
+
+TEST(TeacherCheck, UnknownSchemaVersionAndForeignFile) {
+  Fixture fx;
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), fx.all_splits());
+  {
+    auto f = zl::h5::File::open_rw(fx.teacher);
+    f.set_attr("/", "format_version", int64_t{7});
+  }
+  try {
+    zl::check_teacher_file(fx.teacher, fx.dataset);
+    FAIL() << "no error";
+  } catch (const zl::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 7 is unknown"), std::string::npos) << e.what();
+  }
+  // A dataset file passed as the teacher file.
+  try {
+    zl::check_teacher_file(fx.dataset, fx.dataset);
+    FAIL() << "no error";
+  } catch (const zl::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a Zhengliu teacher file"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TeacherCheck, ProbsMustBeDistributions) {
+  Fixture fx;
+  auto t = fx.teacher_info();
+  t.kind = "probs";
+  auto splits = fx.all_splits();
+  for (auto& s : splits)
+    for (size_t i = 0; i < s.values.size(); ++i) s.values[i] = (i % 3 == 0) ? 0.5f : 0.25f;
+  splits[0].values[3] = 0.9f;  // train:1 sums to 1.4
+  zl::write_teacher_file(fx.teacher, t, splits);
+  auto p = fx.problems();
+  EXPECT_NE(p.find("split 'train': 1 rows are not probability distributions although kind=probs, first 'train:1'"),
+            std::string::npos)
+      << p;
+  EXPECT_EQ(p.find("split 'dev'"), std::string::npos) << p;
+}
+
+TEST(TeacherFile, AlignsByIdAndTurnsProbsIntoLogits) {
+  Fixture fx;
+  auto t = fx.teacher_info();
+  t.kind = "probs";
+  t.temperature = 2.0;
+  zl::TeacherSplit s;
+  s.name = "dev";
+  s.ids = {"dev:1", "dev:0"};  // reversed on purpose
+  s.num_labels = 3;
+  s.values = {0.5f, 0.25f, 0.25f, 0.f, 0.f, 1.f};
+  auto z = zl::aligned_teacher_logits(fx.teacher, t, s, {"dev:0", "dev:1"});
+  ASSERT_EQ(z.size(), 6u);
+  // dev:0 -> (0, 0, 1): 2*log(1e-7) = -32.236, 2*log(1 - 1e-7) ~ -2e-7
+  EXPECT_NEAR(z[0], 2.0 * std::log(1e-7), 1e-4);
+  EXPECT_NEAR(z[2], 0.0, 1e-5);
+  // dev:1 -> (0.5, 0.25, 0.25): 2*log p = (-1.3863, -2.7726, -2.7726)
+  EXPECT_NEAR(z[3], -1.3862944, 1e-5);
+  EXPECT_NEAR(z[4], -2.7725887, 1e-5);
+  EXPECT_THROW(zl::aligned_teacher_logits(fx.teacher, t, s, {"dev:0", "dev:7"}), zl::UserError);
+}
