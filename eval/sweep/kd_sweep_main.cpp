@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <iostream>
 
@@ -129,6 +130,11 @@ int run_sweep(const Options& opt) {
   bool stopped_early = false;
   for (size_t i = 0; i < total; ++i) {
     const Step& s = plan.steps[i];
+    if (stop_signal()) {
+      std::fprintf(stderr, "kd sweep: interrupted (signal %d); finished steps are kept: run the same kd sweep command "
+                           "again to resume\n", stop_signal());
+      return 128 + stop_signal();
+    }
     Validity v = check_step(s.key, state);
     if (v.done) {
       ++skipped;
@@ -161,8 +167,14 @@ int run_sweep(const Options& opt) {
     ProcessResult r;
     if (s.action) {
       auto a0 = std::chrono::steady_clock::now();
-      s.action();
-      r.exit_code = 0;
+      try {
+        s.action();
+        r.exit_code = 0;
+      } catch (const std::exception& e) {
+        std::ofstream(log, std::ios::app) << "error: " << e.what() << "\n";
+        std::fprintf(stderr, "kd sweep: %s\n", e.what());
+        r.exit_code = dynamic_cast<const zl::UserError*>(&e) ? zl::kUserErrorExit : 1;
+      }
       r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - a0).count();
     } else {
       r = run_logged(s.argv, log, opt.verbose);

@@ -174,7 +174,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
       s.kind = "teacher-predict";
       s.argv = {bin("kd-teacher"), "predict"};
       for (const auto& m : member_dirs) s.argv.insert(s.argv.end(), {"--run", m});
-      s.argv.insert(s.argv.end(), {"--data", st.distill_data, "--splits", "train,dev," + split, "--out", st.teacher_file});
+      s.argv.insert(s.argv.end(), {"--data", st.distill_data, "--splits", "train," + split, "--out", st.teacher_file});
       s.key = make_key("teacher-predict/share-" + label, s.argv);
       s.key.inputs = {st.distill_data};
       for (const auto& m : member_dirs)
