@@ -47,6 +47,14 @@ struct Options {
 
 bool program_exists(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
+// The step's key with the inputs it discovers from its own output.
+StepKey full_key(const Step& s) {
+  StepKey key = s.key;
+  if (s.discovered_inputs)
+    for (const auto& f : s.discovered_inputs()) key.inputs.push_back(f);
+  return key;
+}
+
 // Export the recommended student (summary.json "recommended") when kd export is built.
 int export_recommended(const Plan& plan, const std::string& bin_dir, bool verbose) {
   const std::string exporter = bin_dir + "/kd-export";
@@ -112,7 +120,7 @@ int run_sweep(const Options& opt) {
 
   if (opt.dry_run) {
     for (const auto& s : plan.steps) {
-      Validity v = check_step(s.key, state);
+      Validity v = check_step(full_key(s), state);
       std::printf("%-48s %s\n", s.key.id.c_str(), v.done ? "done" : ("to run: " + v.reason).c_str());
     }
     return 0;
@@ -135,7 +143,8 @@ int run_sweep(const Options& opt) {
                            "again to resume\n", stop_signal());
       return 128 + stop_signal();
     }
-    Validity v = check_step(s.key, state);
+    StepKey key = full_key(s);
+    Validity v = check_step(key, state);
     if (v.done) {
       ++skipped;
       std::printf("[%zu/%zu] %s: skipped (done)\n", i + 1, total, s.key.id.c_str());
@@ -167,6 +176,7 @@ int run_sweep(const Options& opt) {
     ProcessResult r;
     if (s.action) {
       auto a0 = std::chrono::steady_clock::now();
+      std::ofstream(log, std::ios::app) << "(in-process step " << s.key.id << ")\n";
       try {
         s.action();
         r.exit_code = 0;
@@ -193,7 +203,7 @@ int run_sweep(const Options& opt) {
                    s.key.id.c_str(), r.describe().c_str(), log.c_str());
       return 1;
     }
-    write_marker(s.key, state, r.wall_seconds);
+    write_marker(full_key(s), state, r.wall_seconds);
     ++ran;
     if (s.trains) ++trained;
     std::printf("[%zu/%zu] %s: done in %.1f s\n", i + 1, total, s.key.id.c_str(), r.wall_seconds);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "atomic_file.h"
+#include "dataset_file.h"
 #include "error.h"
 #include "label_share.h"
 
@@ -51,6 +53,18 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
     s.key.inputs = {abs_path(cfg.dataset.config)};
     s.key.outputs = {plan.dataset};
     s.clean = {plan.dataset};
+    const std::string dataset = plan.dataset;
+    s.discovered_inputs = [dataset]() {
+      std::vector<std::string> files;
+      if (!file_exists(dataset)) return files;
+      try {
+        for (const auto& f : nlohmann::json::parse(read_dataset_info(dataset).source_files_json))
+          if (f.contains("path")) files.push_back(f["path"].get<std::string>());
+      } catch (const std::exception&) {
+        // An unreadable dataset: its own checksum (an output) already fails the check.
+      }
+      return files;
+    };
     plan.steps.push_back(s);
   } else {
     plan.dataset = abs_path(cfg.dataset.file);
