@@ -1,0 +1,54 @@
+// Pre-LayerNorm transformer encoder classifier (BERT-like, trained from scratch):
+// learned positions, segment embeddings for sentence pairs, GELU, [CLS] or mean
+// pooling. Attention runs through at::scaled_dot_product_attention (fused) unless
+// attention probabilities are requested (attention distillation), which takes an
+// explicit softmax path computing the same function.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "model.h"
+
+namespace zl {
+
+struct SelfAttentionImpl : torch::nn::Module {
+  SelfAttentionImpl(int64_t hidden, int64_t heads, double attention_dropout);
+  // x [B,T,H]; key_mask bool [B,1,1,T], true = attend. `probs` receives [B,heads,T,T] when not null.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* probs);
+  int64_t heads;
+  double attention_dropout;
+  torch::nn::Linear qkv{nullptr}, out{nullptr};
+};
+TORCH_MODULE(SelfAttention);
+
+struct EncoderLayerImpl : torch::nn::Module {
+  EncoderLayerImpl(int64_t hidden, int64_t heads, int64_t ffn, double dropout, double attention_dropout);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* probs);
+  torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
+  SelfAttention attn{nullptr};
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  torch::nn::Dropout drop{nullptr};
+};
+TORCH_MODULE(EncoderLayer);
+
+struct TransformerEmbeddingsImpl : torch::nn::Module {
+  TransformerEmbeddingsImpl(int64_t vocab, int64_t hidden, int64_t max_length, bool segments);
+  torch::nn::Embedding word{nullptr}, position{nullptr}, segment{nullptr};
+};
+TORCH_MODULE(TransformerEmbeddings);
+
+class TransformerClassifierImpl : public ClassifierImpl {
+ public:
+  TransformerClassifierImpl(const ModelConfig& cfg, const DatasetInfo& info);
+  ModelOutput forward(const Batch& batch, bool want_attentions = false) override;
+  std::string describe() const override;
+
+  TransformerEmbeddings embeddings{nullptr};
+  torch::nn::ModuleList layers{nullptr};
+  torch::nn::LayerNorm final_ln{nullptr};
+  torch::nn::Dropout drop{nullptr};
+  torch::nn::Linear classifier{nullptr};
+};
+TORCH_MODULE(TransformerClassifier);
+
+}  // namespace zl
