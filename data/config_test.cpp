@@ -69,6 +69,16 @@ TEST(Config, SyntaxErrorNamesLine) {
   }
 }
 
+TEST(Config, AbsentSectionInsideAPresentOne) {
+  // child() of a missing key inside an existing section used to throw YAML::InvalidNode.
+  auto c = Config::from_string("inputs:\n  dir: x\n", "t.yaml");
+  auto in = c.child("inputs");
+  EXPECT_EQ(in.get<std::string>("dir", ""), "x");
+  EXPECT_EQ(in.child("fields").get<std::string>("text", "text"), "text");
+  EXPECT_NE(c.to_yaml().find("text: text"), std::string::npos) << c.to_yaml();
+  EXPECT_NO_THROW(c.check_unknown_keys());
+}
+
 TEST(EditDistance, Basic) {
   EXPECT_EQ(zl::edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(zl::closest("hiden", {"hidden", "heads", "layers"}), "hidden");

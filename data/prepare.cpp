@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <time.h>
 #include <iomanip>
 #include <map>
 #include <set>
@@ -34,6 +35,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// CPU seconds of this process: on a shared machine, wall time also counts other
+// processes; the per-text phases are single-threaded, so CPU time is what one
+// dedicated core would need.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 struct Example {
   std::string id;
@@ -151,6 +161,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   std::vector<SplitWork> read_splits;
   int64_t texts_processed = 0;
   std::string norm_buf;
+  const double cpu_read_start = cpu_seconds();
   for (const auto& [split_name, path] : inputs) {
     ReaderOptions ro = cfg.reader;
     ro.format = parse_format(cfg.format, path, cfg.config_path + ": inputs.format");
@@ -213,6 +224,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     read_splits.push_back(std::move(w));
   }
   const double t_read_phase = seconds_since(t_start);
+  const double cpu_read = cpu_seconds() - cpu_read_start;
 
   // --- split one file -----------------------------------------------------------
   std::vector<SplitWork> splits;
@@ -346,6 +358,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
 
   // --- token ids ----------------------------------------------------------------------
   auto t_enc = Clock::now();
+  const double cpu_enc_start = cpu_seconds();
   const int64_t L = cfg.max_length;
   std::vector<SplitData> out(splits.size());
   nlohmann::json split_stats = nlohmann::json::object();
@@ -433,6 +446,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     };
   }
   const double t_encode = seconds_since(t_enc);
+  const double cpu_encode = cpu_seconds() - cpu_enc_start;
 
   // --- write ------------------------------------------------------------------------
   nlohmann::json masks = nlohmann::json::object();
@@ -464,6 +478,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   info.config_yaml = cfg.resolved_yaml;
 
   auto t_w = Clock::now();
+  const double cpu_write_start = cpu_seconds();
   // Timings go into the stats too; they are measured before the write, so the write itself is timed below.
   const double per_text_base = tm.read + tm.normalize + tm.mask + t_encode;
   stats["timings_s"] = {{"read_parse", tm.read}, {"normalize", tm.normalize}, {"mask", tm.mask},
@@ -475,7 +490,9 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     af.commit();
   }
   const double t_write = seconds_since(t_w);
+  const double cpu_write = cpu_seconds() - cpu_write_start;
   stats["timings_s"]["write"] = t_write;
+  const double cpu_per_text = cpu_read + cpu_encode + cpu_write;
   const double total = seconds_since(t_start);
 
   // --- summary ------------------------------------------------------------------------
@@ -516,6 +533,9 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     << std::setprecision(0) << (per_text > 0 ? texts_processed / per_text : 0) << " texts/s (read "
     << std::setprecision(3) << tm.read << " s, normalize " << tm.normalize << " s, mask " << tm.mask << " s, encode "
     << t_encode << " s, write " << t_write << " s; tokenizer " << t_tokenizer << " s; total " << total << " s)\n";
+  o << "  cpu time: " << std::setprecision(0) << (cpu_per_text > 0 ? texts_processed / cpu_per_text : 0)
+    << " texts/s (read+normalize+mask " << std::setprecision(3) << cpu_read << " s, encode " << cpu_encode
+    << " s, write " << cpu_write << " s)\n";
   (void)t_read_phase;
   (void)texts_encoded;
 

@@ -125,6 +125,20 @@ TEST(Prepare, WritesADatasetThatReadsBack) {
   EXPECT_NE(res.summary.find("phone=1"), std::string::npos);
 }
 
+TEST(Prepare, OriginalTextOnlyWithOptIn) {
+  Fixture f;
+  prepare_dataset(f.options());
+  EXPECT_TRUE(read_split(f.out, "train", true).original_text.empty());
+  auto o = f.options();
+  o.force = true;
+  o.overrides = {"keep_original_text=true"};
+  prepare_dataset(o);
+  auto s = read_split(f.out, "train", true);
+  ASSERT_EQ(s.original_text.size(), s.size());
+  EXPECT_EQ(s.original_text[3], "快递到哪了 13812345678");
+  EXPECT_EQ(s.text[3], "快递到哪了 <PHONE>");
+}
+
 TEST(Prepare, SameInputSameFile) {
   Fixture f;
   prepare_dataset(f.options());
@@ -335,6 +349,39 @@ TEST(Prepare, BinaryPrepareAndInspect) {
   EXPECT_EQ(j["tokenizer"]["cls_id"], 2);
   EXPECT_EQ(j["provenance"]["source_files"].size(), 3u);
   EXPECT_EQ(j["provenance"]["source_files"][0]["sha256"].get<std::string>().size(), 64u);
+}
+
+TEST(Prepare, DemoDatasetCountsAndMasksMatchItsReadme) {
+  // data/samples/README.md: 830/173/173 utterances, 16 intents, and the fake
+  // personal data per kind (found there by make_stats.py's own regular expressions).
+  TempDir d;
+  PrepareOptions o;
+  o.config_path = "configs/datasets/demo.yaml";  // tests run in the source folder
+  o.out_path = d.file("demo.h5");
+  o.quiet = true;
+  auto res = prepare_dataset(o);
+  const auto& st = res.stats;
+  EXPECT_EQ(st["splits"]["train"]["records_read"], 830);
+  EXPECT_EQ(st["splits"]["dev"]["records_read"], 173);
+  EXPECT_EQ(st["splits"]["test"]["records_read"], 173);
+  EXPECT_EQ(read_dataset_info(o.out_path).label_names.size(), 16u);
+  EXPECT_EQ(st["masks"]["email"], 14);
+  EXPECT_EQ(st["masks"]["id"], 8);
+  EXPECT_EQ(st["masks"]["card"], 11);
+  EXPECT_EQ(st["masks"]["order"], 32);
+  EXPECT_EQ(st["masks"]["tel"], 7);
+  EXPECT_EQ(st["masks"]["phone"], 21);
+  // No digit run of >= 10 digits survives masking anywhere.
+  for (const char* s : {"train", "dev", "test"}) {
+    for (const auto& t : read_split(o.out_path, s, true).text) {
+      int run = 0, longest = 0;
+      for (char c : t) {
+        run = (c >= '0' && c <= '9') ? run + 1 : 0;
+        longest = std::max(longest, run);
+      }
+      EXPECT_LT(longest, 10) << t;
+    }
+  }
 }
 
 }  // namespace
