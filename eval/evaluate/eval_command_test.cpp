@@ -86,6 +86,17 @@ TEST(KdEval, WritesMetricsTheReportCanRead) {
   EXPECT_LE(mf.cost->cpu.p50_ms, mf.cost->cpu.p95_ms);
   EXPECT_LE(mf.cost->cpu.p95_ms, mf.cost->cpu.p99_ms);
   EXPECT_GT(mf.cost->cpu.throughput_per_s, 0);
+  // On a machine with CUDA the same measurements are made on the GPU.
+  if (torch::cuda::is_available()) {
+    ASSERT_TRUE(mf.cost->gpu.has_value());
+    EXPECT_EQ(mf.cost->gpu->runs, 200);
+    EXPECT_GT(mf.cost->gpu->p50_ms, 0);
+    EXPECT_GT(mf.cost->gpu->throughput_per_s, 0);
+    std::printf("GPU %s: p50 %.3f ms, p99 %.3f ms, %.0f examples/s; CPU p50 %.3f ms\n", mf.cost->gpu->device.c_str(),
+                mf.cost->gpu->p50_ms, mf.cost->gpu->p99_ms, mf.cost->gpu->throughput_per_s, mf.cost->cpu.p50_ms);
+  } else {
+    EXPECT_FALSE(mf.cost->gpu.has_value());
+  }
   // Length slices are always there.
   bool has_length = false;
   for (const auto& sl : mf.slices) has_length |= sl.field == "length";
