@@ -115,6 +115,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
     std::string teacher_file;
   };
   std::vector<ShareState> shares;
+  std::vector<Step> predict_steps;
   for (double share : cfg.students.label_shares) {
     ShareState st{share, data, data, "", ""};
     const std::string label = share_label(share);
@@ -195,12 +196,14 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
         for (const auto& f : run_files(m)) s.key.inputs.push_back(f);
       s.key.outputs = {st.teacher_file};
       s.clean = {st.teacher_file};
-      plan.steps.push_back(s);
+      predict_steps.push_back(s);  // after every teacher has trained (they need only kd train)
       tinfo["teacher_file"] = st.teacher_file;
     }
     teachers.push_back(tinfo);
     shares.push_back(st);
   }
+
+  for (auto& s : predict_steps) plan.steps.push_back(std::move(s));
 
   // ---- students
   struct StudentRun {

@@ -3,7 +3,8 @@
 //   prepare                      kd data prepare (when the config names a dataset config)
 //   shares/<s>                   gold-<s>.h5, share-<s>.h5, transfer-<s>.ids (each share < 1)
 //   teacher/share-<s>/seed-<n>   kd train on gold-<s>.h5 (share 1: the whole train split)
-//   teacher-predict/share-<s>    kd teacher predict over share-<s>.h5 (an ensemble when several seeds)
+//   teacher-predict/share-<s>    kd teacher predict over share-<s>.h5 (an ensemble when several seeds),
+//                                after every teacher has trained
 //   student/<name>/<kd|nokd>/share-<s>/seed-<n>
 //                                kd distill on share-<s>.h5 with that share's teacher file, or
 //                                kd train on gold-<s>.h5 (the no-distillation twin)
