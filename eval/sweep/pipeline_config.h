@@ -1,0 +1,69 @@
+// The pipeline config of `kd sweep` (configs/pipelines/*.yaml; keys in docs/sweep.md):
+// a dataset, a teacher, and a grid of students. Read with the strict zl::Config,
+// so a misspelt key is an error naming the closest valid one. Relative input paths
+// start at the pipeline file's folder (as in dataset configs); the output folder is
+// relative to the directory kd sweep runs in. ${VAR} is replaced by the environment
+// variable VAR.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config.h"
+
+namespace zl::sweep {
+
+struct DatasetSpec {
+  std::string config;  // dataset config to prepare with `kd data prepare` ...
+  std::string file;    // ... or an existing prepared file (exactly one of the two)
+};
+
+struct TeacherSpec {
+  std::string model;                  // model preset (kd train --model)
+  std::string train;                  // training config (kd train --config)
+  std::vector<int64_t> seeds{1};      // more than one: an ensemble (probabilities averaged)
+  std::vector<std::string> overrides; // extra --set for kd train
+  std::string file;                   // an external teacher file instead of training one
+};
+
+struct StudentSpec {
+  std::vector<std::pair<std::string, std::string>> models;  // name -> model preset, in config order
+  std::string train;                  // training config for students without distillation (kd train)
+  std::string distill;                // training + distill config for students with it (kd distill)
+  std::vector<bool> distillation{true, false};
+  std::vector<int64_t> seeds{1};
+  std::vector<double> label_shares{1.0};
+  uint64_t label_share_seed = 0;      // which rows keep their gold label (the same for every student)
+  std::vector<std::string> overrides; // extra --set for every student
+};
+
+struct EvalSpec {
+  std::string split = "test";
+  std::string device = "cpu";
+  int64_t latency_runs = 200;
+};
+
+struct PipelineConfig {
+  std::string source;   // the config file
+  std::string name;
+  std::string output;   // default sweep directory
+  DatasetSpec dataset;
+  TeacherSpec teacher;
+  StudentSpec students;
+  EvalSpec eval;
+  double report_max_drop_points = 1.0;  // recommendation: smallest student within this many accuracy points of the teacher
+  bool export_onnx = false;
+  std::string resolved_yaml;      // the resolved config (every default), saved in the sweep directory
+};
+
+// Reads and checks the config; every path it names must exist (UserError otherwise).
+PipelineConfig load_pipeline_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// Replaces ${VAR} with the environment variable's value (UserError naming `where` when unset).
+std::string expand_env(const std::string& text, const std::string& where);
+
+// "0.05" -> "0.05", 1 -> "1": the share as written in step ids and directory names.
+std::string share_label(double share);
+
+}  // namespace zl::sweep

@@ -1,0 +1,117 @@
+#include "process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+#include "error.h"
+
+namespace zl::sweep {
+namespace {
+
+volatile sig_atomic_t g_stop_signal = 0;
+volatile sig_atomic_t g_child_pid = 0;
+
+void on_signal(int sig) {
+  g_stop_signal = sig;
+  pid_t child = g_child_pid;
+  if (child > 0) ::kill(child, sig);
+}
+
+}  // namespace
+
+std::string ProcessResult::describe() const {
+  if (term_signal) return std::string("killed by signal ") + std::to_string(term_signal) + " (" + strsignal(term_signal) + ")";
+  return "exit status " + std::to_string(exit_code);
+}
+
+void install_signal_forwarding() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+int stop_signal() { return g_stop_signal; }
+
+std::string shell_join(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@") == std::string::npos;
+    if (plain) {
+      out += a;
+    } else {
+      out += '\'';
+      for (char c : a) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+      out += '\'';
+    }
+  }
+  return out;
+}
+
+ProcessResult run_logged(const std::vector<std::string>& argv, const std::string& log_path, bool echo) {
+  {
+    std::ofstream log(log_path, std::ios::app);
+    if (!log) throw UserError("cannot write the step log " + log_path + " (check the sweep directory's permissions)");
+    log << "$ " << shell_join(argv) << "\n";
+  }
+  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (log_fd < 0) throw UserError("cannot open the step log " + log_path + ": " + std::strerror(errno));
+  int pipe_fd[2] = {-1, -1};
+  if (echo && ::pipe2(pipe_fd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    int out = echo ? pipe_fd[1] : log_fd;
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    std::string msg = "cannot run " + argv[0] + ": " + std::strerror(errno) + "\n";
+    (void)!::write(STDERR_FILENO, msg.data(), msg.size());
+    ::_exit(127);
+  }
+  g_child_pid = pid;
+  if (g_stop_signal) ::kill(pid, g_stop_signal);  // a signal that arrived just before the fork
+  if (echo) {
+    ::close(pipe_fd[1]);
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(pipe_fd[0], buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      (void)!::write(log_fd, buf, n);
+      (void)!::write(STDOUT_FILENO, buf, n);
+    }
+    ::close(pipe_fd[0]);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child_pid = 0;
+  ::close(log_fd);
+  ProcessResult r;
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (WIFEXITED(status)) {
+    r.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    r.term_signal = WTERMSIG(status);
+  }
+  return r;
+}
+
+}  // namespace zl::sweep

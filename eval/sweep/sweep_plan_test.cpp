@@ -1,0 +1,155 @@
+// The step graph: which data each step trains on, which teacher file each KD
+// student uses, and what each evaluation compares with (the honest-teacher design).
+#include "sweep_plan.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "error.h"
+
+namespace fs = std::filesystem;
+using namespace zl::sweep;
+
+namespace {
+
+bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+std::string arg_after(const std::vector<std::string>& argv, const std::string& flag) {
+  auto it = std::find(argv.begin(), argv.end(), flag);
+  return it == argv.end() || it + 1 == argv.end() ? "" : *(it + 1);
+}
+
+class SweepPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("zl_sweep_plan_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    for (const char* f : {"data.yaml", "teacher.yaml", "train.yaml", "student.yaml", "tiny.yaml", "distill.yaml"})
+      std::ofstream(dir_ / f) << "{}\n";
+    std::ofstream(dir_ / "pipeline.yaml") << "name: t\n"
+                                             "dataset:\n  config: data.yaml\n"
+                                             "teacher:\n  model: teacher.yaml\n  train: train.yaml\n"
+                                             "students:\n  models:\n    tiny: tiny.yaml\n"
+                                             "  train: student.yaml\n  distill: distill.yaml\n"
+                                             "  label_shares: [0.2, 1.0]\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  Plan plan(const std::vector<std::string>& overrides = {}) {
+    PipelineConfig cfg = load_pipeline_config((dir_ / "pipeline.yaml").string(), overrides);
+    return build_plan(cfg, (dir_ / "sweep").string(), "/opt/kd/bin");
+  }
+  const Step& step(const Plan& p, const std::string& id) {
+    for (const auto& s : p.steps)
+      if (s.key.id == id) return s;
+    throw std::runtime_error("no step " + id);
+  }
+  fs::path dir_;
+};
+
+TEST_F(SweepPlanTest, StepsInOrder) {
+  Plan p = plan();
+  std::vector<std::string> ids;
+  for (const auto& s : p.steps) ids.push_back(s.key.id);
+  const std::vector<std::string> want = {"prepare",
+                                         "shares/0.2",
+                                         "teacher/share-0.2/seed-1",
+                                         "teacher/share-1/seed-1",
+                                         "teacher-predict/share-0.2",
+                                         "teacher-predict/share-1",
+                                         "student/tiny/kd/share-0.2/seed-1",
+                                         "student/tiny/nokd/share-0.2/seed-1",
+                                         "student/tiny/kd/share-1/seed-1",
+                                         "student/tiny/nokd/share-1/seed-1",
+                                         "eval/teacher_share0.2_seed1",
+                                         "eval/teacher_share1_seed1",
+                                         "eval/tiny_kd_share0.2_seed1",
+                                         "eval/tiny_nokd_share0.2_seed1",
+                                         "eval/tiny_kd_share1_seed1",
+                                         "eval/tiny_nokd_share1_seed1",
+                                         "report",
+                                         "report/share-0.2"};
+  EXPECT_EQ(ids, want);
+}
+
+TEST_F(SweepPlanTest, HonestTeacherPerShare) {
+  Plan p = plan();
+  const std::string sweep = p.sweep_dir;
+  // The share-0.2 teacher trains on the gold rows only and labels the share file.
+  const Step& t = step(p, "teacher/share-0.2/seed-1");
+  EXPECT_EQ(arg_after(t.argv, "--data"), sweep + "/data/gold-0.2.h5");
+  const Step& tp = step(p, "teacher-predict/share-0.2");
+  EXPECT_EQ(arg_after(tp.argv, "--data"), sweep + "/data/share-0.2.h5");
+  EXPECT_EQ(arg_after(tp.argv, "--run"), sweep + "/runs/teacher_share0.2_seed1");
+  // The KD student of share 0.2 distills on the share file from that share's teacher.
+  const Step& kd = step(p, "student/tiny/kd/share-0.2/seed-1");
+  EXPECT_EQ(kd.argv[0], "/opt/kd/bin/kd-distill");
+  EXPECT_EQ(arg_after(kd.argv, "--data"), sweep + "/data/share-0.2.h5");
+  EXPECT_EQ(arg_after(kd.argv, "--teacher"), sweep + "/teachers/teacher_share0.2.h5");
+  EXPECT_TRUE(has(kd.key.inputs, sweep + "/teachers/teacher_share0.2.h5"));
+  // Its twin sees exactly the same gold labels, without the teacher.
+  const Step& plain = step(p, "student/tiny/nokd/share-0.2/seed-1");
+  EXPECT_EQ(plain.argv[0], "/opt/kd/bin/kd-train");
+  EXPECT_EQ(arg_after(plain.argv, "--data"), sweep + "/data/gold-0.2.h5");
+  // Share 1: everything on the prepared dataset.
+  EXPECT_EQ(arg_after(step(p, "teacher/share-1/seed-1").argv, "--data"), sweep + "/data/dataset.h5");
+  EXPECT_EQ(arg_after(step(p, "student/tiny/kd/share-1/seed-1").argv, "--teacher"),
+            sweep + "/teachers/teacher_share1.h5");
+}
+
+TEST_F(SweepPlanTest, EvaluationsOnTheFullTestSplit) {
+  Plan p = plan();
+  const std::string sweep = p.sweep_dir;
+  for (const auto& s : p.steps) {
+    if (s.kind != "eval") continue;
+    EXPECT_EQ(arg_after(s.argv, "--data"), sweep + "/data/dataset.h5") << s.key.id;
+    EXPECT_EQ(arg_after(s.argv, "--split"), "test") << s.key.id;
+  }
+  // Teachers of a share < 1 report their accuracy on the transfer rows.
+  EXPECT_EQ(arg_after(step(p, "eval/teacher_share0.2_seed1").argv, "--transfer-ids"),
+            sweep + "/data/transfer-0.2.ids");
+  EXPECT_EQ(arg_after(step(p, "eval/teacher_share1_seed1").argv, "--transfer-ids"), "");
+  // KD students: agreement with their teacher and McNemar against their twin.
+  const Step& e = step(p, "eval/tiny_kd_share0.2_seed1");
+  EXPECT_EQ(arg_after(e.argv, "--teacher"), sweep + "/teachers/teacher_share0.2.h5");
+  EXPECT_EQ(arg_after(e.argv, "--compare"), sweep + "/runs/tiny_nokd_share0.2_seed1");
+  EXPECT_TRUE(has(e.key.inputs, sweep + "/runs/tiny_nokd_share0.2_seed1/best.pt"));
+  EXPECT_EQ(arg_after(step(p, "eval/tiny_nokd_share0.2_seed1").argv, "--compare"), "");
+}
+
+TEST_F(SweepPlanTest, ReportsHoldOneTeacherEach) {
+  Plan p = plan();
+  const Step& main = step(p, "report");
+  EXPECT_TRUE(has(main.argv, p.sweep_dir + "/runs/teacher_share1_seed1"));
+  EXPECT_FALSE(has(main.argv, p.sweep_dir + "/runs/teacher_share0.2_seed1"));
+  EXPECT_TRUE(has(main.argv, p.sweep_dir + "/runs/tiny_kd_share0.2_seed1"));
+  const Step& share = step(p, "report/share-0.2");
+  EXPECT_TRUE(has(share.argv, p.sweep_dir + "/runs/teacher_share0.2_seed1"));
+  EXPECT_FALSE(has(share.argv, p.sweep_dir + "/runs/tiny_kd_share1_seed1"));
+}
+
+TEST_F(SweepPlanTest, SeedsAndOverridesChangeTheCommand) {
+  Plan a = plan();
+  Plan b = plan({"students.set=[train.epochs=3]"});
+  EXPECT_NE(command_hash(step(a, "student/tiny/kd/share-1/seed-1").key),
+            command_hash(step(b, "student/tiny/kd/share-1/seed-1").key));
+  EXPECT_EQ(command_hash(step(a, "teacher/share-1/seed-1").key), command_hash(step(b, "teacher/share-1/seed-1").key));
+  Plan c = plan({"students.seeds=[1,2]", "students.distillation=[true]"});
+  int students = 0;
+  for (const auto& s : c.steps) students += s.kind == "student";
+  EXPECT_EQ(students, 4);  // 2 shares x 2 seeds, KD only
+  EXPECT_EQ(arg_after(step(c, "eval/tiny_kd_share1_seed2").argv, "--compare"), "");  // no twin to compare with
+}
+
+TEST_F(SweepPlanTest, ExternalTeacherOnlyWithFullLabels) {
+  std::ofstream(dir_ / "teacher.h5") << "x";
+  EXPECT_THROW(plan({"teacher.file=teacher.h5"}), zl::UserError);
+  Plan p = plan({"teacher.file=teacher.h5", "students.label_shares=[1.0]"});
+  for (const auto& s : p.steps) EXPECT_NE(s.kind, "teacher") << s.key.id;
+  EXPECT_EQ(arg_after(step(p, "student/tiny/kd/share-1/seed-1").argv, "--teacher"), (dir_ / "teacher.h5").string());
+}
+
+}  // namespace
