@@ -55,7 +55,7 @@ else
     tail -n 30 "$build.configure.log" >&2
     say "configure FAILED (log: $build.configure.log)"; exit 1
   fi
-  if ! cmake --build "$build" -j "${ZL_JOBS:-$(nproc)}" --target zl_train_bench zl_distributed_cuda_test \
+  if ! cmake --build "$build" -j "${ZL_JOBS:-$(nproc)}" --target zl_train_bench zl_distributed_cuda_test zl_evaluate_test \
       >"$build.build.log" 2>&1; then
     grep -E "error|Error" "$build.build.log" | head -n 30 >&2
     say "build FAILED (log: $build.build.log)"; exit 1

@@ -14,7 +14,7 @@ if [[ -d .gpu/debs ]]; then
   export ZL_EXTRA_PREFIX="$zl_gpu_prefix/usr"
   # gloo headers (declarations for c10d's ProcessGroupGloo) are included as <gloo/...>.
   export CPATH="$zl_gpu_prefix/usr/include${CPATH:+:$CPATH}"
-  export ZL_CMAKE_ARGS="${ZL_CMAKE_ARGS:-} -DZL_WITH_TEXT_TOOLS=OFF -DOPENSSL_ROOT_DIR=$zl_gpu_prefix/usr"
+  export ZL_CMAKE_ARGS="${ZL_CMAKE_ARGS:-} -DZL_WITH_TEXT_TOOLS=OFF -DZL_WITH_ONNX=OFF -DOPENSSL_ROOT_DIR=$zl_gpu_prefix/usr"
   # Runtime libraries libhdf5 needs (libcurl and friends) only where the machine lacks them.
   if ! ldconfig -p | grep -q 'libcurl.so.4' && [[ -d .gpu/fallback ]]; then
     mkdir -p "$zl_gpu_prefix/fallback"
