@@ -363,7 +363,9 @@ struct GradReducer::Impl {
   size_t next_launch = 0;
   bool armed = false;
   bool overlapped = false;
-  std::vector<c10::intrusive_ptr<torch::autograd::Node>> accumulators;  // kept alive for the hooks
+  // Kept alive for the hooks. The pointer type changed across LibTorch versions
+  // (shared_ptr up to 2.11, intrusive_ptr later): take whatever grad_accumulator returns.
+  std::vector<decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Variable&>()))> accumulators;
   std::mutex mu;  // hooks may run on autograd worker threads (CUDA)
 
   void launch(size_t b) {
