@@ -365,7 +365,7 @@ struct GradReducer::Impl {
   bool overlapped = false;
   // Kept alive for the hooks. The pointer type changed across LibTorch versions
   // (shared_ptr up to 2.11, intrusive_ptr later): take whatever grad_accumulator returns.
-  std::vector<decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Variable&>()))> accumulators;
+  std::vector<decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Tensor&>()))> accumulators;
   std::mutex mu;  // hooks may run on autograd worker threads (CUDA)
 
   void launch(size_t b) {
