@@ -2,8 +2,11 @@
 // skipped, and reported as skipped, without a GPU): NCCL all-reduce through
 // c10d, pinned asynchronous batches, and bf16 training steps through the Trainer.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
+
+#include <fstream>
 
 #include "distributed.h"
 #include "distributed_nccl.h"

@@ -13,8 +13,10 @@
 #include "atomic_file.h"
 #include "checkpoint.h"
 #include "checksum.h"
+#include "distributed.h"
 #include "run_dir.h"
 #include "signals.h"
+#include "split_rows.h"
 
 namespace zl {
 
@@ -30,6 +32,9 @@ void add_run_options(CLI::App& app, RunRequest& req) {
   app.add_flag("--resume", req.resume, "continue the run in --out exactly where it stopped");
   app.add_option("--device", req.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   app.add_option("--threads", req.threads, "CPU threads for LibTorch (sets train.threads)")->check(CLI::NonNegativeNumber);
+  app.add_option("--nproc", req.nproc,
+                 "data-parallel: run N ranks on this machine (Gloo on CPU, NCCL on GPUs; or launch with torchrun)")
+      ->check(CLI::PositiveNumber);
 }
 
 torch::Device resolve_device(const std::string& name) {
@@ -70,13 +75,19 @@ std::string config_hash(const YAML::Node& resolved, const DatasetInfo& info) {
 struct RunJson {
   nlohmann::json j;
   std::string path;
-  void write() { write_file_atomic(path, j.dump(2) + "\n"); }
+  bool enabled = true;  // data-parallel: rank 0 only
+  void write() {
+    if (enabled) write_file_atomic(path, j.dump(2) + "\n");
+  }
 };
 
 }  // namespace
 
 int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   RunRequest req = req_in;
+  // --nproc N: this process becomes the launcher of N ranks (each runs this function again).
+  if (int status = dist::maybe_launch_local(req.nproc); status >= 0) return status;
+  const dist::DistEnv denv = dist::env_from_environment();
   const auto t_start = std::chrono::steady_clock::now();
   if (req.out_dir.empty()) throw UserError("--out is required: the run directory to write");
   const std::string run_dir = req.out_dir;
@@ -129,8 +140,16 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   if (!has_split(tc.train_split))
     throw UserError(req.data_path + ": no split '" + tc.train_split + "' (the file has: " + have +
                     "); set train.train_split");
-  SplitData train = read_split(req.data_path, tc.train_split);
-  const bool any_label = info.task == Task::kMultiLabel
+  // Data-parallel `kd train` reads only each rank's rows (split_rows.h); extensions
+  // (kd distill) get the whole split, which their hooks index by row.
+  std::shared_ptr<SplitRowReader> train_reader;
+  SplitData train;
+  if (denv.enabled() && !hooks_factory)
+    train_reader = std::make_shared<SplitRowReader>(req.data_path, tc.train_split);
+  else
+    train = read_split(req.data_path, tc.train_split);
+  const bool any_label = train_reader ? train_reader->any_gold_label()
+                         : info.task == Task::kMultiLabel
                              ? !train.multi_hot.empty()
                              : std::any_of(train.labels.begin(), train.labels.end(), [](int32_t l) { return l >= 0; });
   if (!any_label && !hooks_factory)
@@ -145,6 +164,14 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
 
   // Device, threads, seed, model.
   torch::Device device = resolve_device(req.device);
+  // Data-parallel: one GPU per rank (LOCAL_RANK), then the rendezvous. Every rank
+  // has passed the checks above before rank 0 writes anything below.
+  if (denv.enabled() && device.is_cuda()) {
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(denv.local_rank));
+    dist::set_current_device(device);
+  }
+  auto pg = dist::ProcessGroup::create(denv, device);
+  const bool main_rank = pg->is_main();
   if (tc.threads > 0) torch::set_num_threads(static_cast<int>(tc.threads));
   torch::manual_seed(tc.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(tc.seed);
@@ -169,12 +196,12 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   const std::string resolved_text = std::string(em.c_str()) + "\n";
   const std::string hash = config_hash(resolved, info);
 
-  std::cerr << "model: " << model->describe() << "  parameters: " << model->num_parameters() << " total, "
+  if (main_rank) std::cerr << "model: " << model->describe() << "  parameters: " << model->num_parameters() << " total, "
             << model->num_non_embedding_parameters() << " non-embedding" << std::endl;
-  std::cerr << "data: " << req.data_path << " (" << task_name(info.task) << ", " << info.label_names.size()
-            << " labels, " << train.size() << " train" << (dev ? ", " + std::to_string(dev->size()) + " " + tc.dev_split : "")
+  if (main_rank) std::cerr << "data: " << req.data_path << " (" << task_name(info.task) << ", " << info.label_names.size()
+            << " labels, " << (train_reader ? static_cast<size_t>(train_reader->size()) : train.size()) << " train" << (dev ? ", " + std::to_string(dev->size()) + " " + tc.dev_split : "")
             << ")  device: " << device.str() << "  threads: " << torch::get_num_threads() << std::endl;
-  if (info.max_length > mc.max_length)
+  if (info.max_length > mc.max_length && main_rank)
     std::cerr << "note: the dataset allows " << info.max_length << " tokens; inputs are truncated to model.max_length "
               << mc.max_length << std::endl;
 
@@ -188,17 +215,20 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   }
 
   // Run directory: everything needed to evaluate or export later.
-  std::error_code ec;
-  fs::create_directories(run_dir, ec);
-  if (ec) throw UserError("cannot create run directory " + run_dir + ": " + ec.message());
-  write_file_atomic(run_dir + "/config.yaml", resolved_text);
-  write_file_atomic(run_dir + "/labels.json", nlohmann::json(info.label_names).dump(2) + "\n");
-  write_file_atomic(run_dir + "/dataset.json", dataset_info_json(info, fs::absolute(req.data_path).string()));
-  const std::string tok = read_tokenizer_model(req.data_path);
-  if (!tok.empty()) write_file_atomic(run_dir + "/tokenizer.model", tok);
+  if (main_rank) {  // data-parallel: rank 0 writes the run directory
+    std::error_code ec;
+    fs::create_directories(run_dir, ec);
+    if (ec) throw UserError("cannot create run directory " + run_dir + ": " + ec.message());
+    write_file_atomic(run_dir + "/config.yaml", resolved_text);
+    write_file_atomic(run_dir + "/labels.json", nlohmann::json(info.label_names).dump(2) + "\n");
+    write_file_atomic(run_dir + "/dataset.json", dataset_info_json(info, fs::absolute(req.data_path).string()));
+    const std::string tok = read_tokenizer_model(req.data_path);
+    if (!tok.empty()) write_file_atomic(run_dir + "/tokenizer.model", tok);
+  }
 
   RunJson rj;
   rj.path = run_dir + "/run.json";
+  rj.enabled = main_rank;
   if (req.resume && file_exists(rj.path)) {
     try {
       rj.j = nlohmann::json::parse(read_file(rj.path));
@@ -222,6 +252,7 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   rj.j["parameters"] = {{"total", model->num_parameters()}, {"non_embedding", model->num_non_embedding_parameters()}};
   rj.j["dataset"] = {{"path", fs::absolute(req.data_path).string()}, {"content_sha256", info.content_sha256}};
   rj.j["config_sha256"] = hash;
+  rj.j["world_size"] = pg->world_size();
   rj.j["toolkit_version"] = ZL_VERSION;
   rj.write();
 
@@ -229,7 +260,9 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   setup.model = model;
   setup.cfg = tc;
   setup.info = info;
-  setup.train = &train;
+  setup.train = train_reader ? nullptr : &train;
+  setup.train_reader = train_reader;
+  setup.process_group = pg;
   setup.dev = dev.get();
   setup.device = device;
   setup.run_dir = run_dir;
@@ -275,6 +308,7 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   }
   if (st == TrainStatus::kFinished || st == TrainStatus::kEarlyStopped) rj.j["finished_at"] = utc_now();
   rj.write();
+  if (!main_rank) return code;
   if (st == TrainStatus::kNaN)
     std::cerr << "kd " << req.command << ": error: non-finite loss at step " << trainer.step() + 1
               << "; last good checkpoint kept in " << run_dir << "/checkpoint.pt" << std::endl;

@@ -27,9 +27,10 @@ struct RunRequest {
   std::string device = "auto";  // auto | cpu | cuda
   int64_t threads = 0;          // 0 = train.threads from the config
   std::string command = "train";  // for messages and run.json
+  int nproc = 1;                  // --nproc: launch this many local data-parallel ranks (docs/distributed.md)
 };
 
-// Adds --data --model --config --out --set --resume --device --threads to a CLI11 app.
+// Adds --data --model --config --out --set --resume --device --threads --nproc to a CLI11 app.
 void add_run_options(CLI::App& app, RunRequest& req);
 
 // What an extension sees once configs, data and model are ready (before training).

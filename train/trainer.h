@@ -20,6 +20,13 @@
 #include "model.h"
 
 namespace zl {
+class SplitRowReader;
+namespace dist {
+class ProcessGroup;
+}
+}  // namespace zl
+
+namespace zl {
 
 struct LossParts {
   torch::Tensor total;                                // scalar, differentiable
@@ -100,6 +107,12 @@ struct TrainerSetup {
   std::string run_dir;
   std::string config_hash;  // of the model- and data-relevant resolved config; resume refuses another
   TrainerHooks hooks;
+  // Data-parallel training (distributed.h, docs/distributed.md): null or world
+  // size 1 = one process. Every rank runs a Trainer; rank 0 alone writes.
+  std::shared_ptr<dist::ProcessGroup> process_group;
+  // Read the train split row by row for this rank instead of `train` (which may
+  // then be null): data-parallel `kd train` never loads the whole split.
+  std::shared_ptr<SplitRowReader> train_reader;
 };
 
 class Trainer {
