@@ -1,5 +1,7 @@
 #include "dataset_file.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -1,5 +1,7 @@
 #include "h5_file.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>

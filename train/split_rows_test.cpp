@@ -1,5 +1,7 @@
 #include "split_rows.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -1,5 +1,7 @@
 #include "teacher_file.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -6,6 +6,8 @@
 //
 //   zl_train_bench --model configs/models/teacher.yaml --device cuda --batch 256 --steps 60
 //   zl_train_bench --matmul      # achieved dense bf16 matmul TFLOP/s (8192^3), the practical peak
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
