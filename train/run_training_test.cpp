@@ -70,6 +70,7 @@ TEST(RunTraining, CudaRequestedButAbsent) {
   auto s = testing::small_run("cuda");
   auto r = s.request("c");
   r.device = "cuda";
+  r.config_path = "";  // also: no training config at all (every default; no train section)
   EXPECT_CONTAINS(error_of(r), "no CUDA device is available");
 }
 
