@@ -74,10 +74,10 @@ TEST(DistillIntegration, Smp2017IntentTeacherPredictAndStudents) {
   // Small models and budgets: this checks the pipeline, not the benchmark (docs/benchmarks-distill.md).
   write(t + "/teacher.yaml",
         "model: {architecture: transformer, layers: 2, hidden: 128, heads: 4, ffn: 256, max_length: 64, dropout: 0.1}\n"
-        "train: {epochs: 8, batch_size: 32, lr: 0.001, warmup_ratio: 0.1, threads: 2, seed: 1, progress: lines}\n");
+        "train: {epochs: 4, batch_size: 32, lr: 0.001, warmup_ratio: 0.1, threads: 2, seed: 1, progress: lines}\n");
   write(t + "/student.yaml",
         "model: {architecture: transformer, layers: 1, hidden: 64, heads: 2, ffn: 128, max_length: 64, dropout: 0.1}\n"
-        "train: {epochs: 8, batch_size: 32, lr: 0.002, warmup_ratio: 0.1, threads: 2, seed: 1, progress: lines}\n"
+        "train: {epochs: 4, batch_size: 32, lr: 0.002, warmup_ratio: 0.1, threads: 2, seed: 1, progress: lines}\n"
         "distill: {alpha: 0.7, temperature: 4}\n");
   ASSERT_EQ(sh(bin("kd") + " train --data " + data + " --config " + t + "/teacher.yaml --out " + t + "/teacher"), 0);
   const double teacher_acc = check_run(t + "/teacher");
@@ -91,7 +91,7 @@ TEST(DistillIntegration, Smp2017IntentTeacherPredictAndStudents) {
   // The student without distillation: kd train ignores nothing silently, so drop the distill section.
   write(t + "/student_plain.yaml",
         "model: {architecture: transformer, layers: 1, hidden: 64, heads: 2, ffn: 128, max_length: 64, dropout: 0.1}\n"
-        "train: {epochs: 8, batch_size: 32, lr: 0.002, warmup_ratio: 0.1, threads: 2, seed: 1, progress: lines}\n");
+        "train: {epochs: 4, batch_size: 32, lr: 0.002, warmup_ratio: 0.1, threads: 2, seed: 1, progress: lines}\n");
   ASSERT_EQ(sh(bin("kd") + " train --data " + data + " --config " + t + "/student_plain.yaml --out " + t + "/plain"), 0);
   const double plain_acc = check_run(t + "/plain");
   EXPECT_GT(plain_acc, 0.4);
