@@ -44,7 +44,7 @@ zl_add_test(zl_dist_test
 zl_add_test(zl_dist_multiprocess_test
   SOURCES distributed_multiprocess_test.cpp
   LIBS zl_dist
-  LABELS slow distributed)
+  LABELS slow)
 if(TARGET zl_dist_multiprocess_test)
   target_compile_definitions(zl_dist_multiprocess_test PRIVATE ZL_DIST_WORKER="$<TARGET_FILE:zl_dist_worker>")
   add_dependencies(zl_dist_multiprocess_test zl_dist_worker)
@@ -66,7 +66,7 @@ if(TARGET zl_train_testing AND TARGET kd-train)
   zl_add_test(zl_distributed_training_test
     SOURCES distributed_training_test.cpp
     LIBS zl_train_testing
-    LABELS slow distributed)
+    LABELS slow)
   if(TARGET zl_distributed_training_test)
     target_compile_definitions(zl_distributed_training_test PRIVATE ZL_KD_TRAIN="$<TARGET_FILE:kd-train>")
     add_dependencies(zl_distributed_training_test kd-train)
