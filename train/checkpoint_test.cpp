@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "model_test_util.h"
 #include "run_dir.h"
 #include "synthetic_data_testing.h"
