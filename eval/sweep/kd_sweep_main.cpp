@@ -4,7 +4,9 @@
 // kd programs with its log in SWEEP_DIR/logs/; finished steps are skipped, so an
 // interrupted or failed sweep resumes where it stopped (docs/sweep.md).
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -127,6 +129,13 @@ int run_sweep(const Options& opt) {
   }
   for (const char* sub : {"", "/logs", "/steps", "/data", "/runs", "/teachers", "/report"})
     fs::create_directories(plan.sweep_dir + sub);
+  // One sweep per directory at a time: a second one would delete the first one's
+  // running outputs. The lock is released when the process ends, however it ends.
+  const std::string lock_path = plan.sweep_dir + "/.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+    throw zl::UserError("another kd sweep is running on " + plan.sweep_dir +
+                        " (" + lock_path + " is locked): wait for it to finish, or stop it first");
   zl::write_file_atomic(plan.sweep_dir + "/pipeline.yaml", cfg.resolved_yaml + "\n");
   const std::string manifest = plan.manifest.dump(2) + "\n";
   if (!zl::file_exists(plan.sweep_dir + "/sweep.json") || zl::read_file(plan.sweep_dir + "/sweep.json") != manifest)
