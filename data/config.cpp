@@ -119,8 +119,10 @@ Config Config::child(const std::string& key) const {
   state_->sections.insert(path(key));
   YAML::Node v = lookup(key);
   if (!v || v.IsNull()) {
+    // A fresh handle: `v = ...` or v.reset() on the invalid node lookup() returned throws.
     node_[key] = YAML::Node(YAML::NodeType::Map);
-    v = node_[key];
+    YAML::Node created = node_[key];
+    return Config(state_, created, path(key));
   } else if (!v.IsMap()) {
     fail(key, "must be a section (key: value pairs), got '" + YAML::Dump(v) + "'");
   }

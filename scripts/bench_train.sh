@@ -24,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 peak=$("$py" "$root/scripts/bench_train_torch.py" --peak --threads "$threads" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["matmul_fp32_flops"])')
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); threads $threads"
-printf 'fp32 matmul peak (torch.mm 2048^3, %s threads): %.1f GFLOP/s\n' "$threads" "$(echo "$peak / 1e9" | bc -l)"
+"$py" -c "print('fp32 matmul peak (torch.mm 2048^3, $threads threads): %.1f GFLOP/s' % ($peak / 1e9))"
 echo "data: $data; batch 32; $steps warm-up + $steps timed steps per cell"
 echo
 echo "| model | non-emb params | bucketing | kd train samples/s | PyTorch samples/s | kd / PyTorch | kd MFU | PyTorch MFU |"

@@ -44,6 +44,12 @@ std::string read_string(torch::serialize::InputArchive& a, const std::string& ke
   return read_value(a, key).toStringRef();
 }
 
+std::string checkpoint_config_hash(const std::string& path) {
+  torch::serialize::InputArchive a;
+  load_archive(path, a);
+  return read_string(a, "config_hash");
+}
+
 void save_rng_state(torch::serialize::OutputArchive& a) {
   auto gen = at::detail::getDefaultCPUGenerator();
   {

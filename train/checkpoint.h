@@ -22,6 +22,9 @@ int64_t read_int(torch::serialize::InputArchive& a, const std::string& key);
 double read_double(torch::serialize::InputArchive& a, const std::string& key);
 std::string read_string(torch::serialize::InputArchive& a, const std::string& key);
 
+// The config hash a training checkpoint was written for (UserError when unreadable).
+std::string checkpoint_config_hash(const std::string& path);
+
 // Random-number generator states (torch CPU generator, and CUDA when present).
 void save_rng_state(torch::serialize::OutputArchive& a);
 void load_rng_state(torch::serialize::InputArchive& a);

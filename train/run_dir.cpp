@@ -71,11 +71,22 @@ void save_weights(ClassifierImpl& model, const std::string& path) {
 void load_weights(ClassifierImpl& model, const std::string& path) {
   torch::serialize::InputArchive a;
   load_archive(path, a);
+  // Module::load replaces tensors wholesale (set_), so a file of another shape would
+  // load silently: compare every shape before and after.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& kv : model.named_parameters()) shapes.emplace_back(kv.key(), kv.value().sizes().vec());
   try {
     model.load(a);
   } catch (const c10::Error& e) {
     throw UserError(path + " does not fit the model built from the run's config (" +
                     std::string(e.what_without_backtrace()).substr(0, 300) + ")");
+  }
+  auto after = model.named_parameters();
+  for (const auto& [name, sizes] : shapes) {
+    if (after[name].sizes().vec() != sizes)
+      throw UserError(path + " does not fit the model built from the run's config: " + name + " has shape " +
+                      c10::str(after[name].sizes()) + " in the file, " + c10::str(c10::IntArrayRef(sizes)) +
+                      " in the model");
   }
 }
 

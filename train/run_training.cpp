@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "atomic_file.h"
+#include "checkpoint.h"
 #include "checksum.h"
 #include "distributed.h"
 #include "run_dir.h"
@@ -203,6 +204,15 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   if (info.max_length > mc.max_length && main_rank)
     std::cerr << "note: the dataset allows " << info.max_length << " tokens; inputs are truncated to model.max_length "
               << mc.max_length << std::endl;
+
+  // A resume must match the checkpoint's config before anything in the run directory is rewritten.
+  if (req.resume) {
+    const std::string h = checkpoint_config_hash(run_dir + "/checkpoint.pt");
+    if (h != hash)
+      throw UserError(run_dir + "/checkpoint.pt was written for a different model/data/training config (config hash " +
+                      h.substr(0, 12) + ", now " + hash.substr(0, 12) +
+                      "): resume with the run's own config.yaml (omit --model/--config), or start a new --out");
+  }
 
   // Run directory: everything needed to evaluate or export later.
   if (main_rank) {  // data-parallel: rank 0 writes the run directory

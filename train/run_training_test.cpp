@@ -70,6 +70,7 @@ TEST(RunTraining, CudaRequestedButAbsent) {
   auto s = testing::small_run("cuda");
   auto r = s.request("c");
   r.device = "cuda";
+  r.config_path = "";  // also: no training config at all (every default; no train section)
   EXPECT_CONTAINS(error_of(r), "no CUDA device is available");
 }
 
@@ -77,9 +78,11 @@ TEST(RunTraining, ExistingRunNeedsResumeAndResumeNeedsSameConfig) {
   auto s = testing::small_run("resumecfg");
   ASSERT_EQ(run_training(s.request("r", {"train.max_steps_this_invocation=3"})), 0);
   EXPECT_CONTAINS(error_of(s.request("r")), "already holds a run");
+  const std::string before = read_file(s.dir + "/r/config.yaml");
   auto r = s.request("r", {"train.lr=1e-3"});
   r.resume = true;
   EXPECT_CONTAINS(error_of(r), "different model/data/training config");
+  EXPECT_EQ(read_file(s.dir + "/r/config.yaml"), before);  // nothing rewritten
   auto fresh = s.request("never");
   fresh.resume = true;
   EXPECT_CONTAINS(error_of(fresh), "nothing to resume");

@@ -29,12 +29,15 @@ inline SmallRun small_run(const std::string& tag, const std::string& model_yaml 
                                                       "ffn: 64\nmax_length: 32\ndropout: 0.2\n") {
   SmallRun s;
   s.dir = make_temp_dir(tag);
-  s.data = write_synthetic_dataset(s.dir, "data");
+  SyntheticOptions o;
+  o.train = 120;
+  o.dev = 40;
+  s.data = write_synthetic_dataset(s.dir, "data", o);
   s.model = s.dir + "/model.yaml";
   s.config = s.dir + "/train.yaml";
   write_file_atomic(s.model, model_yaml);
   write_file_atomic(s.config,
-                    "train:\n  seed: 3\n  batch_size: 16\n  max_steps: 12\n  eval_every: 5\n  lr: 2.0e-3\n"
+                    "train:\n  seed: 3\n  threads: 1\n  batch_size: 16\n  max_steps: 12\n  eval_every: 5\n  lr: 2.0e-3\n"
                     "  grad_accum: 2\n  log_every: 100\n  progress: lines\n  warmup_steps: 3\n");
   return s;
 }
