@@ -13,7 +13,6 @@ Example:
   kd teacher check runs/smp_teacher_hf.h5 runs/smp.h5
 """
 import argparse
-import json
 import os
 
 import teacher_h5
@@ -39,18 +38,7 @@ def parse_args():
 def load_label_map(path):
     if not path:
         return {}
-    if not os.path.exists(path):
-        raise InputError(f"{path}: label map does not exist")
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    try:
-        if path.endswith((".yaml", ".yml")):
-            import yaml
-            m = yaml.safe_load(text)
-        else:
-            m = json.loads(text)
-    except Exception as e:  # noqa: BLE001 - any parse error is the user's file
-        raise InputError(f"{path}: cannot parse the label map ({e})")
+    m = teacher_h5.load_mapping_file(path, "label map")
     if not isinstance(m, dict):
         raise InputError(f"{path}: the label map must be a mapping dataset label -> model label")
     return {str(k): str(v) for k, v in m.items()}

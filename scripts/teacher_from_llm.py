@@ -56,18 +56,7 @@ def parse_args():
 
 
 def load_verbalizer(path, label_names):
-    if not os.path.exists(path):
-        raise InputError(f"{path}: verbalizer file does not exist")
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    try:
-        if path.endswith((".yaml", ".yml")):
-            import yaml
-            v = yaml.safe_load(text)
-        else:
-            v = json.loads(text)
-    except Exception as e:  # noqa: BLE001
-        raise InputError(f"{path}: cannot parse ({e})")
+    v = teacher_h5.load_mapping_file(path, "verbalizer file")
     if not isinstance(v, dict):
         raise InputError(f"{path}: expected a mapping label -> list of answer strings")
     v = {str(k): val for k, val in v.items()}  # YAML may read a label like 0 as a number

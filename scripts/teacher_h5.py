@@ -5,6 +5,7 @@ accept it. Written atomically: a temporary file beside the output, then rename.
 """
 import datetime
 import hashlib
+import json
 import os
 import sys
 
@@ -65,6 +66,23 @@ def read_dataset(path, splits, with_text=True):
                 d["text_b"] = [_str(x) for x in g["text_b"][()]] if "text_b" in g else None
             out[s] = d
     return attrs, out
+
+
+def load_mapping_file(path, what):
+    """Reads a JSON or YAML (.yaml/.yml) file holding one mapping; `what` names it in errors."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: {what} does not exist")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        if path.endswith((".yaml", ".yml")):
+            import yaml
+            m = yaml.safe_load(text)
+        else:
+            m = json.loads(text)
+    except Exception as e:  # noqa: BLE001 - any parse error is the user's file
+        raise InputError(f"{path}: cannot parse the {what} ({e})")
+    return m
 
 
 def sha256_file(path):
