@@ -1,10 +1,11 @@
-// kd-data: `kd data prepare` and `kd data inspect` (thin CLI over zl_prepare).
+// kd-data: `kd data prepare`, `kd data augment` and `kd data inspect` (thin CLI over zl_prepare).
 // The only executable that links sentencepiece (docs/design.md).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
 
+#include "augment.h"
 #include "error.h"
 #include "inspect.h"
 #include "prepare.h"
@@ -29,6 +30,26 @@ int main(int argc, char** argv) {
   prep->add_flag("--force", popt.force, "replace an existing --out file");
   prep->add_flag("--quiet", popt.quiet, "no per-record warnings");
 
+  zl::AugmentOptions aopt;
+  auto* aug = app.add_subcommand(
+      "augment",
+      "add perturbed, unlabelled copies of the train texts: a transfer set for kd distill (docs/data.md)\n"
+      "example:\n  kd data augment --data runs/smp.h5 --out runs/smp_aug.h5 --copies 4\n"
+      "  kd teacher predict --run runs/teacher --data runs/smp_aug.h5 --out runs/teacher_aug.h5\n"
+      "  kd distill --data runs/smp_aug.h5 --teacher runs/teacher_aug.h5 ...");
+  aug->add_option("--data", aopt.in_path, "prepared dataset (kd data prepare)")->required();
+  aug->add_option("--out", aopt.out_path, "augmented dataset to write (atomically)")->required();
+  aug->add_option("--split", aopt.split, "split to augment (default train)");
+  aug->add_option("--copies", aopt.copies, "perturbed copies tried per row (default 4)");
+  aug->add_option("--mask-prob", aopt.mask_prob, "probability that a token becomes [MASK] (default 0.1)");
+  aug->add_option("--replace-prob", aopt.replace_prob,
+                  "probability that a token is replaced by one drawn from the split's unigram distribution (default 0.1)");
+  aug->add_option("--ngram-prob", aopt.ngram_prob, "probability that a copy keeps one random span only (default 0.25)");
+  aug->add_option("--ngram-min", aopt.ngram_min, "shortest span in tokens (default 2)");
+  aug->add_option("--ngram-max", aopt.ngram_max, "longest span in tokens (default 8)");
+  aug->add_option("--seed", aopt.seed, "random seed (default 1)");
+  aug->add_flag("--force", aopt.force, "replace an existing --out file");
+
   std::string inspect_path;
   bool as_json = false;
   auto* insp = app.add_subcommand("inspect",
@@ -45,6 +66,13 @@ int main(int argc, char** argv) {
   if (prep->parsed()) {
     return zl::run_main("data prepare", [&] {
       auto res = zl::prepare_dataset(popt);
+      std::cout << res.summary << std::flush;
+      return 0;
+    });
+  }
+  if (aug->parsed()) {
+    return zl::run_main("data augment", [&] {
+      auto res = zl::augment_dataset(aopt);
       std::cout << res.summary << std::flush;
       return 0;
     });

@@ -102,4 +102,31 @@ std::vector<std::string> Tokenizer::missing_placeholders() const {
   return out;
 }
 
+int Tokenizer::piece_id(const std::string& piece) const {
+  const int id = impl_->sp.PieceToId(piece);
+  return id == impl_->sp.unk_id() && piece != impl_->sp.IdToPiece(id) ? -1 : id;
+}
+
+std::string Tokenizer::decode(const std::vector<int>& ids) const {
+  std::string out, part;
+  std::vector<int> run;
+  auto flush = [&] {
+    if (run.empty()) return;
+    auto status = impl_->sp.Decode(run, &part);
+    if (!status.ok()) throw std::runtime_error("sentencepiece decode failed: " + status.ToString());
+    out += part;
+    run.clear();
+  };
+  for (int id : ids) {
+    if (impl_->sp.IsControl(id) || impl_->sp.IsUnknown(id)) {
+      flush();
+      out += impl_->sp.IdToPiece(id);
+    } else {
+      run.push_back(id);
+    }
+  }
+  flush();
+  return out;
+}
+
 }  // namespace zl

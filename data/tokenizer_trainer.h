@@ -42,6 +42,9 @@ class Tokenizer {
   int cls_id() const { return cls_; }
   int sep_id() const { return sep_; }
   std::vector<std::string> missing_placeholders() const;  // placeholders the model splits into pieces
+  int piece_id(const std::string& piece) const;            // -1 when the model has no such piece
+  // Text of token ids; control symbols and [UNK] appear as their piece (e.g. [MASK]).
+  std::string decode(const std::vector<int>& ids) const;
 
  private:
   struct Impl;
