@@ -159,6 +159,23 @@ SplitData read_split(const std::string& path, const std::string& split, bool wit
   return s;
 }
 
+SplitData read_split_labels(const std::string& path, const std::string& split) {
+  DatasetInfo info = read_dataset_info(path);
+  auto f = h5::File::open_read(path);
+  const std::string g = "/splits/" + split;
+  if (!f.exists(g)) {
+    std::string have;
+    for (const auto& s : info.split_names) have += (have.empty() ? "" : ", ") + s;
+    throw UserError(path + ": no split '" + split + "' (the file has: " + have + ")");
+  }
+  SplitData s;
+  s.name = split;
+  s.ids = f.read_strings(g + "/ids");
+  if (info.task == Task::kMultiLabel) s.multi_hot = f.read<uint8_t>(g + "/labels");
+  else s.labels = f.read<int32_t>(g + "/labels");
+  return s;
+}
+
 std::string read_tokenizer_model(const std::string& path) {
   auto f = h5::File::open_read(path);
   return f.read_bytes("/tokenizer/model");

@@ -82,6 +82,8 @@ void write_dataset_file(const std::string& path, DatasetInfo info, const std::ve
 DatasetInfo read_dataset_info(const std::string& path);
 // Reads one split. `with_text` also loads the texts and metadata (not needed for training).
 SplitData read_split(const std::string& path, const std::string& split, bool with_text = false);
+// Reads one split's ids and labels only (no tokens): what aligning and checking by id needs.
+SplitData read_split_labels(const std::string& path, const std::string& split);
 std::string read_tokenizer_model(const std::string& path);
 
 // The checksum write_dataset_file stores: label names + every split's ids, tokens, labels.

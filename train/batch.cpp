@@ -16,6 +16,7 @@ Batch Batch::to(const torch::Device& device) const {
   b.attention_mask = mv(attention_mask);
   b.token_type_ids = mv(token_type_ids);
   b.labels = mv(labels);
+  b.row_extra = mv(row_extra);
   b.rows = rows;
   return b;
 }

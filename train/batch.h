@@ -25,6 +25,9 @@ struct Batch {
   torch::Tensor labels;
   // Example indices into the split, so a distillation loss can look up teacher logits.
   std::vector<int64_t> rows;
+  // Per-row values a hook asked the loader to read with the rows (StepLoaderOptions::row_extra;
+  // kd distill: the teacher logits of a data-parallel rank's rows). Undefined otherwise.
+  torch::Tensor row_extra;
 
   int64_t size() const { return static_cast<int64_t>(rows.size()); }
   int64_t num_tokens() const;  // non-padding tokens

@@ -13,6 +13,7 @@
 #include "checksum.h"
 #include "error.h"
 #include "run_dir.h"
+#include "split_rows.h"
 #include "teacher_file.h"
 #include "trainer.h"
 
@@ -108,6 +109,9 @@ struct DistillState {
   DistillConfig cfg;
   Task task = Task::kSingleLabel;
   std::vector<torch::Tensor> teacher_logits;  // [n_train, L] float, CPU, rows = train split rows
+  // Data-parallel: empty above; each batch carries its rows' logits of every teacher
+  // side by side in Batch::row_extra [B, n_teachers * L] (read per window by the loader).
+  int64_t n_teachers = 0, num_labels = 0;
   torch::Tensor gold;                         // bool [n_train]; undefined = every labelled row
   int64_t total_steps = 1;
   // intermediate
@@ -127,7 +131,12 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   torch::Tensor rows = torch::tensor(b.rows, torch::kLong);
   KdLossInput in;
   in.student_logits = out.logits;
-  for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows).to(device));
+  if (b.row_extra.defined()) {
+    for (int64_t t = 0; t < S.n_teachers; ++t)
+      in.teacher_logits.push_back(b.row_extra.narrow(1, t * S.num_labels, S.num_labels));
+  } else {
+    for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows).to(device));
+  }
   in.teacher_weights = S.cfg.teacher_weights;
   in.labels = b.labels;
   in.multi_label = S.task == Task::kMultiLabel;
@@ -209,16 +218,29 @@ int run_distill(DistillRequest req) {
       throw UserError(ctx.config.source() + ": distill.teacher_weights has " +
                       std::to_string(S->cfg.teacher_weights.size()) + " entries for " +
                       std::to_string(req.teachers.size()) + " teacher files (" + teacher_list(req.teachers) + ")");
+    // Data-parallel runs read the split row by row: then only its ids and labels are
+    // loaded here, and each rank reads its own rows' teacher logits per window.
+    const bool sharded = ctx.train_reader != nullptr;
+    SplitData index_only;
+    if (sharded) index_only = read_split_labels(data_path, ctx.train_reader->split());
+    const SplitData& train = sharded ? index_only : ctx.train;
+    S->n_teachers = static_cast<int64_t>(req.teachers.size());
+    S->num_labels = L;
+    std::vector<std::shared_ptr<TeacherRowReader>> row_readers;
     // Teacher files: the same check as `kd teacher check`, then aligned to the train rows by id.
     nlohmann::json teachers = nlohmann::json::array();
     for (size_t j = 0; j < req.teachers.size(); ++j) {
       const std::string& path = req.teachers[j];
-      check_teacher_file(path, data_path, {ctx.train.name});
+      check_teacher_file(path, data_path, {train.name});
       TeacherInfo ti = read_teacher_info(path);
-      TeacherSplit ts = read_teacher_split(path, ctx.train.name);
-      std::vector<float> z = aligned_teacher_logits(path, ti, ts, ctx.train.ids);
-      S->teacher_logits.push_back(
-          torch::from_blob(z.data(), {static_cast<int64_t>(ctx.train.size()), L}, torch::kFloat).clone());
+      if (sharded) {
+        row_readers.push_back(std::make_shared<TeacherRowReader>(path, train.name, train.ids));
+      } else {
+        TeacherSplit ts = read_teacher_split(path, train.name);
+        std::vector<float> z = aligned_teacher_logits(path, ti, ts, train.ids);
+        S->teacher_logits.push_back(
+            torch::from_blob(z.data(), {static_cast<int64_t>(train.size()), L}, torch::kFloat).clone());
+      }
       const std::string sha = sha256_file(path);
       if (run.resume && recorded.contains("teachers") && j < recorded["teachers"].size() &&
           recorded["teachers"][j].value("sha256", "") != sha)
@@ -230,30 +252,30 @@ int run_distill(DistillRequest req) {
                           {"weight", S->cfg.teacher_weights.empty() ? 1.0 / static_cast<double>(req.teachers.size())
                                                                     : S->cfg.teacher_weights[j]}});
       // The teacher's accuracy on the train rows: a quick sanity line in the log.
-      if (ctx.info.task != Task::kMultiLabel) {
+      if (!sharded && ctx.info.task != Task::kMultiLabel) {
         auto pred = S->teacher_logits.back().argmax(1);
         int64_t n = 0, ok = 0;
-        for (size_t i = 0; i < ctx.train.size(); ++i)
-          if (ctx.train.labels[i] >= 0) {
+        for (size_t i = 0; i < train.size(); ++i)
+          if (train.labels[i] >= 0) {
             ++n;
-            ok += pred[static_cast<int64_t>(i)].item<int64_t>() == ctx.train.labels[i];
+            ok += pred[static_cast<int64_t>(i)].item<int64_t>() == train.labels[i];
           }
         if (n)
           std::cerr << "teacher " << path << " (" << ti.source << ", " << ti.kind << "): accuracy on "
-                    << ctx.train.name << " " << static_cast<double>(ok) / static_cast<double>(n) << std::endl;
+                    << train.name << " " << static_cast<double>(ok) / static_cast<double>(n) << std::endl;
       }
     }
 
     // Gold-label share: hide the labels of a seeded stratified subset (they become transfer rows).
     nlohmann::json gold = {{"gold_label_share", S->cfg.gold_label_share}, {"gold_label_seed", S->cfg.gold_label_seed}};
     if (S->cfg.gold_label_share < 1.0) {
-      auto keep = choose_gold_rows(ctx.train, ctx.info.task, L, S->cfg.gold_label_share, S->cfg.gold_label_seed);
+      auto keep = choose_gold_rows(train, ctx.info.task, L, S->cfg.gold_label_share, S->cfg.gold_label_seed);
       S->gold = torch::zeros({static_cast<int64_t>(keep.size())}, torch::kBool);
       std::vector<std::string> kept;
       for (size_t i = 0; i < keep.size(); ++i)
         if (keep[i]) {
           S->gold[static_cast<int64_t>(i)] = true;
-          kept.push_back(ctx.train.ids[i]);
+          kept.push_back(train.ids[i]);
         }
       gold["labelled_rows"] = kept.size();
       gold["transfer_rows"] = keep.size() - kept.size();
@@ -266,13 +288,23 @@ int run_distill(DistillRequest req) {
     {
       SamplerOptions so;
       so.batch_size = tc.batch_size;
-      std::vector<int64_t> lens(ctx.train.size(), 1);
+      std::vector<int64_t> lens(train.size(), 1);
       const int64_t bpe = BatchSampler(lens, so, 0).batches_per_epoch();
       const int64_t spe = std::max<int64_t>(1, (bpe + tc.grad_accum - 1) / tc.grad_accum);
       S->total_steps = tc.max_steps > 0 ? tc.max_steps : tc.epochs * spe;
     }
 
     TrainerHooks hooks;
+    if (sharded)
+      hooks.row_extra = [row_readers, L](const std::vector<int64_t>& rows) {
+        const int64_t n = static_cast<int64_t>(rows.size()), T = static_cast<int64_t>(row_readers.size());
+        torch::Tensor out = torch::empty({n, T * L}, torch::kFloat);
+        for (int64_t t = 0; t < T; ++t) {
+          std::vector<float> z = row_readers[static_cast<size_t>(t)]->read(rows);
+          out.narrow(1, t * L, L).copy_(torch::from_blob(z.data(), {n, L}, torch::kFloat));
+        }
+        return out;
+      };
     const auto& im = S->cfg.intermediate;
     if (im.enabled()) {
       if (ctx.model->config().architecture != "transformer")
@@ -315,7 +347,7 @@ int run_distill(DistillRequest req) {
     hooks.loss = [S](const Batch& b, const ModelOutput& out, int64_t step) { return distill_loss(*S, b, out, step); };
 
     nlohmann::json rec = {{"teachers", teachers}, {"dataset", fs::absolute(data_path).string()},
-                          {"train_split", ctx.train.name}};
+                          {"train_split", train.name}, {"teacher_logits", sharded ? "per rank, per window" : "whole split"}};
     write_file_atomic(run.out_dir + "/distill.json", rec.dump(2) + "\n");
     write_file_atomic(run.out_dir + "/gold_labels.json", gold.dump(1) + "\n");
     return hooks;

@@ -70,6 +70,13 @@ if(TARGET zl_train_testing AND TARGET kd-train)
   if(TARGET zl_distributed_training_test)
     target_compile_definitions(zl_distributed_training_test PRIVATE ZL_KD_TRAIN="$<TARGET_FILE:kd-train>")
     add_dependencies(zl_distributed_training_test kd-train)
+    if(TARGET kd-distill AND TARGET kd-teacher)
+      # Data-parallel kd distill: --nproc 2 and torchrun (the torch wheel's, when ZL_PYTHON has one).
+      target_compile_definitions(zl_distributed_training_test PRIVATE
+        ZL_KD_DISTILL="$<TARGET_FILE:kd-distill>" ZL_KD_TEACHER="$<TARGET_FILE:kd-teacher>"
+        ZL_PYTHON_EXE="${ZL_PYTHON}")
+      add_dependencies(zl_distributed_training_test kd-distill kd-teacher)
+    endif()
   endif()
 endif()
 if(TARGET zl_train)

@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
       "kd distill: train a student from teacher-output files (the teacher is never run for the logit term)\n\n"
       "examples:\n"
       "  kd distill --data runs/smp.h5 --teacher runs/smp_teacher.h5 --model configs/models/student_l2_h128.yaml \\\n"
-      "             --config configs/distill/smp2017_intent.yaml --out runs/student_kd --set distill.temperature=4\n"
+      "             --config configs/pipelines/train/distill.yaml --out runs/student_kd --set distill.temperature=4\n"
       "  kd distill --data runs/smp.h5 --teacher t1.h5 --teacher t2.h5 --teacher-weight 2 --teacher-weight 1 ...\n"
       "  kd distill --out runs/student_kd --resume"};
   zl::DistillRequest req;

@@ -140,11 +140,11 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   if (!has_split(tc.train_split))
     throw UserError(req.data_path + ": no split '" + tc.train_split + "' (the file has: " + have +
                     "); set train.train_split");
-  // Data-parallel `kd train` reads only each rank's rows (split_rows.h); extensions
-  // (kd distill) get the whole split, which their hooks index by row.
+  // Data-parallel runs read only each rank's rows (split_rows.h); so do their hooks
+  // (kd distill reads its rank's teacher logits through TrainerHooks::row_extra).
   std::shared_ptr<SplitRowReader> train_reader;
   SplitData train;
-  if (denv.enabled() && !hooks_factory)
+  if (denv.enabled())
     train_reader = std::make_shared<SplitRowReader>(req.data_path, tc.train_split);
   else
     train = read_split(req.data_path, tc.train_split);
@@ -180,7 +180,7 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   model->to(device);
 
   TrainerHooks hooks;
-  if (hooks_factory) hooks = hooks_factory(RunContext{tcfg, info, train, dev.get(), model, device, run_dir});
+  if (hooks_factory) hooks = hooks_factory(RunContext{tcfg, info, train, dev.get(), model, device, run_dir, train_reader});
   if (hooks.extra_module) hooks.extra_module->to(device);
   tcfg.check_unknown_keys();
 

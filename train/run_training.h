@@ -37,11 +37,14 @@ void add_run_options(CLI::App& app, RunRequest& req);
 struct RunContext {
   const Config& config;  // the training config root: read your own section (e.g. child("distill"))
   const DatasetInfo& info;
-  const SplitData& train;
+  const SplitData& train;  // empty when the split is read row by row (train_reader set)
   const SplitData* dev;
   Classifier model;
   torch::Device device;
   std::string run_dir;
+  // Data-parallel runs read the train split row by row (split_rows.h) and leave
+  // `train` empty: a hook that needs per-row data sets TrainerHooks::row_extra.
+  std::shared_ptr<SplitRowReader> train_reader;
 };
 using HooksFactory = std::function<TrainerHooks(const RunContext&)>;
 

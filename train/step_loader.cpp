@@ -1,6 +1,7 @@
 #include "step_loader.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "distributed.h"
 
@@ -27,6 +28,7 @@ Batch to_device(Batch b, const torch::Device& device, bool pin) {
   mv(b.attention_mask);
   mv(b.token_type_ids);
   mv(b.labels);
+  mv(b.row_extra);
   return b;
 }
 
@@ -85,6 +87,7 @@ void StepLoader::refill_window() {
   }
   window_rows_ = unique_rows(rank_rows);
   window_ = reader_->read(window_rows_);
+  if (opt_.row_extra) window_extra_ = opt_.row_extra(window_rows_);
 }
 
 StepBatches StepLoader::build() {
@@ -115,6 +118,19 @@ StepBatches StepLoader::build() {
         r = std::lower_bound(window_rows_.begin(), window_rows_.end(), r) - window_rows_.begin();
     Batch b = make_batch(*src, task_, num_labels_, pad_id_, local, opt_.max_length);
     b.rows = rows;  // split rows, e.g. for teacher logits
+    if (opt_.row_extra) {
+      if (reader_) {
+        b.row_extra = window_extra_.index_select(0, torch::tensor(local, torch::kLong));
+      } else {
+        std::vector<int64_t> sorted = rows;
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        std::vector<int64_t> at(rows.size());
+        for (size_t i = 0; i < rows.size(); ++i)
+          at[i] = std::lower_bound(sorted.begin(), sorted.end(), rows[i]) - sorted.begin();
+        b.row_extra = opt_.row_extra(sorted).index_select(0, torch::tensor(at, torch::kLong));
+      }
+    }
     out.rank_samples += b.size();
     out.rank_tokens += b.num_tokens();  // still on the host: no device sync
     out.micro.push_back(to_device(std::move(b), opt_.device, pin_));

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -48,6 +49,10 @@ struct StepLoaderOptions {
   torch::Device device = torch::kCPU;
   int64_t prefetch_steps = 4;   // steps built ahead (0 = build on the calling thread)
   int64_t window_steps = 256;   // SplitRowReader only: steps whose rows are read at once
+  // Optional per-row values read together with the rows (sorted, unique split rows ->
+  // float [rows, K] on the CPU), attached to each batch as Batch::row_extra. With a
+  // SplitRowReader it is called once per window, so a rank reads only its own rows.
+  std::function<torch::Tensor(const std::vector<int64_t>& rows)> row_extra;
 };
 
 class StepLoader {
@@ -87,6 +92,7 @@ class StepLoader {
   std::deque<std::pair<std::vector<std::vector<int64_t>>, int64_t>> window_steps_;  // (micro rows, global rows)
   std::deque<SamplerPosition> window_pos_;
   SplitData window_;
+  torch::Tensor window_extra_;        // row_extra of window_rows_
   std::vector<int64_t> window_rows_;  // sorted global rows held in window_
 
   std::thread thread_;

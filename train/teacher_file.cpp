@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -194,7 +195,7 @@ TeacherInfo read_teacher_info(const std::string& path) {
   return info;
 }
 
-TeacherSplit read_teacher_split(const std::string& path, const std::string& split) {
+TeacherSplit read_teacher_split(const std::string& path, const std::string& split, bool with_values) {
   auto f = h5::File::open_read(path);
   const std::string g = "/splits/" + split;
   if (!f.exists(g)) throw UserError(path + ": the teacher file has no split '" + split + "'");
@@ -207,9 +208,10 @@ TeacherSplit read_teacher_split(const std::string& path, const std::string& spli
                     " dimensions; expected 2 ([examples, labels])");
   s.num_labels = static_cast<int64_t>(shape[1]);
   s.stored_dtype = f.type_name(g + "/logits");
-  if (s.stored_dtype == "float16") s.values = read_half_matrix(f, g + "/logits");
-  else if (s.stored_dtype == "float32" || s.stored_dtype == "float64") s.values = f.read<float>(g + "/logits");
-  else throw UserError(path + ": " + g + "/logits has type " + s.stored_dtype + "; expected float32 or float16");
+  if (s.stored_dtype != "float16" && s.stored_dtype != "float32" && s.stored_dtype != "float64")
+    throw UserError(path + ": " + g + "/logits has type " + s.stored_dtype + "; expected float32 or float16");
+  if (with_values)
+    s.values = s.stored_dtype == "float16" ? read_half_matrix(f, g + "/logits") : f.read<float>(g + "/logits");
   if (shape[0] != s.ids.size())
     throw UserError(path + ": " + g + "/logits has " + std::to_string(shape[0]) + " rows but " + g + "/ids has " +
                     std::to_string(s.ids.size()) + " ids");
@@ -243,9 +245,9 @@ std::vector<std::string> find_teacher_problems(const std::string& teacher_path, 
       problems.push_back(where + "the dataset has no such split (it has " + join_all(d.split_names) + ")");
       continue;
     }
-    TeacherSplit s;
+    TeacherSplit s;  // ids and shape; the values are scanned below in blocks of rows
     try {
-      s = read_teacher_split(teacher_path, name);
+      s = read_teacher_split(teacher_path, name, /*with_values=*/false);
     } catch (const UserError& e) {
       problems.push_back(where + "wrong shape: " + e.what());
       continue;
@@ -254,7 +256,7 @@ std::vector<std::string> find_teacher_problems(const std::string& teacher_path, 
       problems.push_back(where + "wrong shape: logits are [" + std::to_string(s.size()) + ", " +
                          std::to_string(s.num_labels) + "], expected [" + std::to_string(s.size()) + ", " +
                          std::to_string(L) + "] (one column per dataset label)");
-    SplitData ds = read_split(dataset_path, name);
+    SplitData ds = read_split_labels(dataset_path, name);
     std::unordered_set<std::string> teacher_ids(s.ids.begin(), s.ids.end());
     std::unordered_set<std::string> dataset_ids(ds.ids.begin(), ds.ids.end());
     if (teacher_ids.size() != s.ids.size())
@@ -275,11 +277,17 @@ std::vector<std::string> find_teacher_problems(const std::string& teacher_path, 
       std::string first_bad;
       size_t bad_prob = 0;
       std::string first_bad_prob;
+      // Blocks of rows, so checking a transfer set of millions of rows needs little memory.
+      constexpr size_t kBlock = 65536;
+      auto f = h5::File::open_read(teacher_path);
+      std::vector<float> block;
       for (size_t i = 0; i < s.size(); ++i) {
+        if (i % kBlock == 0)
+          block = f.read_rows<float>("/splits/" + name + "/logits", i, std::min(kBlock, s.size() - i));
         double sum = 0;
         bool row_bad = false, row_bad_prob = false;
         for (int64_t j = 0; j < s.num_labels; ++j) {
-          float v = s.values[i * static_cast<size_t>(s.num_labels) + static_cast<size_t>(j)];
+          float v = block[(i % kBlock) * static_cast<size_t>(s.num_labels) + static_cast<size_t>(j)];
           if (!std::isfinite(v)) row_bad = true;
           if (v < 0.f || v > 1.f) row_bad_prob = true;
           sum += v;
@@ -315,6 +323,63 @@ void check_teacher_file(const std::string& teacher_path, const std::string& data
   throw UserError(msg);
 }
 
+namespace {
+// kind=probs -> logits that softmax(z / T) re-softens consistently (see teacher_file.h).
+float as_logit(const TeacherInfo& info, double v) {
+  constexpr double kEps = 1e-7;  // keeps log p finite for a zero probability
+  if (info.kind != "probs") return static_cast<float>(v);
+  double p = std::min(std::max(v, kEps), 1.0 - kEps);
+  return static_cast<float>(info.task == Task::kMultiLabel ? info.temperature * std::log(p / (1.0 - p))
+                                                           : info.temperature * std::log(p));
+}
+}  // namespace
+
+TeacherRowReader::TeacherRowReader(const std::string& teacher_path, const std::string& split,
+                                   const std::vector<std::string>& dataset_ids)
+    : path_(teacher_path), split_(split), info_(read_teacher_info(teacher_path)) {
+  TeacherSplit s = read_teacher_split(teacher_path, split, /*with_values=*/false);
+  num_labels_ = s.num_labels;
+  std::unordered_map<std::string, int64_t> row;
+  row.reserve(s.ids.size());
+  for (size_t i = 0; i < s.ids.size(); ++i) row.emplace(s.ids[i], static_cast<int64_t>(i));
+  teacher_row_.resize(dataset_ids.size());
+  for (size_t i = 0; i < dataset_ids.size(); ++i) {
+    auto it = row.find(dataset_ids[i]);
+    if (it == row.end())
+      throw UserError(teacher_path + ": split '" + split + "' has no teacher output for example '" + dataset_ids[i] +
+                      "' (run `kd teacher check`)");
+    teacher_row_[i] = it->second;
+  }
+}
+
+std::vector<float> TeacherRowReader::read(const std::vector<int64_t>& rows) const {
+  const size_t L = static_cast<size_t>(num_labels_);
+  // (teacher row, position in the request), sorted by teacher row: nearby rows share one read.
+  std::vector<std::pair<int64_t, size_t>> want(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= size())
+      throw std::out_of_range("TeacherRowReader: row " + std::to_string(rows[i]) + " of " + std::to_string(size()));
+    want[i] = {teacher_row_[static_cast<size_t>(rows[i])], i};
+  }
+  std::sort(want.begin(), want.end());
+  std::vector<float> out(rows.size() * L);
+  auto f = h5::File::open_read(path_);
+  const std::string ds = "/splits/" + split_ + "/logits";
+  constexpr int64_t kGap = 16;  // rows read and thrown away rather than starting another read
+  for (size_t a = 0; a < want.size();) {
+    size_t b = a + 1;
+    while (b < want.size() && want[b].first - want[b - 1].first <= kGap) ++b;
+    const int64_t first = want[a].first, count = want[b - 1].first - first + 1;
+    std::vector<float> block = f.read_rows<float>(ds, static_cast<hsize_t>(first), static_cast<hsize_t>(count));
+    for (size_t k = a; k < b; ++k) {
+      const float* src = &block[static_cast<size_t>(want[k].first - first) * L];
+      for (size_t j = 0; j < L; ++j) out[want[k].second * L + j] = as_logit(info_, src[j]);
+    }
+    a = b;
+  }
+  return out;
+}
+
 std::vector<float> aligned_teacher_logits(const std::string& teacher_path, const TeacherInfo& info,
                                           const TeacherSplit& split, const std::vector<std::string>& dataset_ids) {
   const size_t L = static_cast<size_t>(split.num_labels);
@@ -322,22 +387,13 @@ std::vector<float> aligned_teacher_logits(const std::string& teacher_path, const
   row.reserve(split.ids.size());
   for (size_t i = 0; i < split.ids.size(); ++i) row.emplace(split.ids[i], i);
   std::vector<float> out(dataset_ids.size() * L);
-  constexpr double kEps = 1e-7;  // keeps log p finite for a zero probability
   for (size_t i = 0; i < dataset_ids.size(); ++i) {
     auto it = row.find(dataset_ids[i]);
     if (it == row.end())
       throw UserError(teacher_path + ": split '" + split.name + "' has no teacher output for example '" +
                       dataset_ids[i] + "' (run `kd teacher check`)");
     const float* src = &split.values[it->second * L];
-    for (size_t j = 0; j < L; ++j) {
-      double v = src[j];
-      if (info.kind == "probs") {
-        double p = std::min(std::max(v, kEps), 1.0 - kEps);
-        v = info.task == Task::kMultiLabel ? info.temperature * std::log(p / (1.0 - p))
-                                           : info.temperature * std::log(p);
-      }
-      out[i * L + j] = static_cast<float>(v);
-    }
+    for (size_t j = 0; j < L; ++j) out[i * L + j] = as_logit(info, src[j]);
   }
   return out;
 }

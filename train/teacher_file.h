@@ -64,7 +64,8 @@ void write_teacher_file(const std::string& path, TeacherInfo info, const std::ve
 
 // Reads the attributes; refuses other formats and unknown schema versions.
 TeacherInfo read_teacher_info(const std::string& path);
-TeacherSplit read_teacher_split(const std::string& path, const std::string& split);
+// `with_values` false: ids, shape and dtype only (values left empty).
+TeacherSplit read_teacher_split(const std::string& path, const std::string& split, bool with_values = true);
 
 // Every reason the teacher file cannot be used with this dataset (empty: it can).
 // `required_splits` must be present in the teacher file (e.g. {"train"} for kd distill);
@@ -81,6 +82,27 @@ void check_teacher_file(const std::string& teacher_path, const std::string& data
 // softmax(z / T) re-softens them consistently.
 std::vector<float> aligned_teacher_logits(const std::string& teacher_path, const TeacherInfo& info,
                                           const TeacherSplit& split, const std::vector<std::string>& dataset_ids);
+
+// A teacher split's outputs for chosen dataset rows only: data-parallel kd distill
+// reads each rank's rows this way instead of the whole file. The ids of the teacher
+// split (and the dataset's, passed in) are read whole to align by id; the logits
+// only for the rows asked for, in runs of nearby rows. Values are converted to
+// logits exactly as aligned_teacher_logits does. Call check_teacher_file first.
+class TeacherRowReader {
+ public:
+  TeacherRowReader(const std::string& teacher_path, const std::string& split,
+                   const std::vector<std::string>& dataset_ids);
+  int64_t num_labels() const { return num_labels_; }
+  int64_t size() const { return static_cast<int64_t>(teacher_row_.size()); }  // dataset rows
+  // rows: dataset rows (any order, repeats allowed) -> rows.size() x num_labels floats.
+  std::vector<float> read(const std::vector<int64_t>& rows) const;
+
+ private:
+  std::string path_, split_;
+  TeacherInfo info_;
+  int64_t num_labels_ = 0;
+  std::vector<int64_t> teacher_row_;  // dataset row -> teacher-file row
+};
 
 // IEEE binary16 conversion with round-to-nearest-even (what --dtype float16 stores).
 uint16_t float_to_half(float f);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -278,4 +279,55 @@ TEST(TeacherFile, AlignsByIdAndTurnsProbsIntoLogits) {
   EXPECT_NEAR(z[3], -1.3862944, 1e-5);
   EXPECT_NEAR(z[4], -2.7725887, 1e-5);
   EXPECT_THROW(zl::aligned_teacher_logits(fx.teacher, t, s, {"dev:0", "dev:7"}), zl::UserError);
+}
+
+// The per-rank reader of data-parallel kd distill gives, for any rows in any order,
+// exactly what aligned_teacher_logits gives for the whole split: float32, float16, probs,
+// a teacher file whose row order differs from the dataset's.
+TEST(TeacherRowReader, ReadsChosenRowsLikeTheWholeSplit) {
+  Fixture fx;
+  for (const std::string dtype : {"float32", "float16"}) {
+    for (const std::string kind : {"logits", "probs"}) {
+      auto t = fx.teacher_info();
+      t.kind = kind;
+      t.temperature = 2.0;
+      zl::TeacherSplit s = fx.teacher_split(fx.splits[0]);
+      std::reverse(s.ids.begin(), s.ids.end());  // the file's order is not the dataset's
+      if (kind == "probs")
+        for (size_t i = 0; i < s.size(); ++i) {
+          float* r = &s.values[i * 3];
+          r[0] = 0.25f * static_cast<float>(i % 3), r[1] = 0.5f, r[2] = 1.f - r[0] - r[1];
+        }
+      zl::write_teacher_file(fx.teacher, t, {s}, dtype);
+      ASSERT_EQ(fx.problems(), "") << dtype << " " << kind;
+      zl::TeacherSplit whole = zl::read_teacher_split(fx.teacher, "train");
+      auto all = zl::aligned_teacher_logits(fx.teacher, zl::read_teacher_info(fx.teacher), whole, fx.splits[0].ids);
+      zl::TeacherRowReader reader(fx.teacher, "train", fx.splits[0].ids);
+      EXPECT_EQ(reader.num_labels(), 3);
+      EXPECT_EQ(reader.size(), 4);
+      const std::vector<int64_t> rows = {3, 0, 3, 2};
+      auto got = reader.read(rows);
+      ASSERT_EQ(got.size(), rows.size() * 3);
+      for (size_t i = 0; i < rows.size(); ++i)
+        for (size_t j = 0; j < 3; ++j)
+          EXPECT_FLOAT_EQ(got[i * 3 + j], all[static_cast<size_t>(rows[i]) * 3 + j]) << dtype << " " << kind;
+      EXPECT_TRUE(reader.read({}).empty());
+      EXPECT_THROW(reader.read({4}), std::out_of_range);
+    }
+  }
+  EXPECT_THROW(zl::TeacherRowReader(fx.teacher, "train", {"train:0", "train:9"}), zl::UserError);
+}
+
+// The check reads values in blocks; a non-finite value past the first rows is still found.
+TEST(TeacherCheck, ValuesCheckedInBlocksWithoutReadingTheWholeFileAtOnce) {
+  Fixture fx;
+  auto splits = fx.all_splits();
+  splits[0].values[3 * 3 + 1] = std::numeric_limits<float>::infinity();
+  zl::write_teacher_file(fx.teacher, fx.teacher_info(), splits);
+  EXPECT_NE(fx.problems().find("1 examples have non-finite values (NaN or Inf), first 'train:3'"), std::string::npos)
+      << fx.problems();
+  zl::TeacherSplit header = zl::read_teacher_split(fx.teacher, "train", /*with_values=*/false);
+  EXPECT_TRUE(header.values.empty());
+  EXPECT_EQ(header.num_labels, 3);
+  EXPECT_EQ(header.ids.size(), 4u);
 }

@@ -106,6 +106,7 @@ Trainer::Trainer(TrainerSetup setup) : s_(std::make_unique<State>()) {
   lo.rank = S.pg->rank();
   lo.world_size = S.pg->world_size();
   lo.device = S.setup.device;
+  lo.row_extra = S.setup.hooks.row_extra;
   S.loader = S.setup.train_reader ? std::make_unique<StepLoader>(S.setup.train_reader, lo)
                                   : std::make_unique<StepLoader>(*S.setup.train, S.setup.info, lo);
   S.steps_per_epoch = S.loader->steps_per_epoch();

@@ -83,6 +83,9 @@ struct TrainerHooks {
   std::function<void(torch::serialize::OutputArchive&)> save_extra;
   std::function<void(torch::serialize::InputArchive&)> load_extra;
   std::function<void(int64_t step)> on_step;  // after each optimizer step
+  // Per-row values the loader reads with each window of rows (StepLoaderOptions::row_extra):
+  // data-parallel kd distill reads only its rank's teacher logits this way.
+  std::function<torch::Tensor(const std::vector<int64_t>& rows)> row_extra;
 };
 
 struct DevMetrics {
