@@ -113,9 +113,11 @@ class BadLines {
   void handle(const RecordError& e, bool fatal) {
     if (!skip_ || fatal) throw e;
     ++count_;
-    if (!quiet_) std::fprintf(stderr, "kd data prepare: warning: skipped %s\n", e.what());
-    // The messages stored in the file are masked too (a JSON error quotes the raw line).
-    if (examples_.size() < 20) examples_.push_back(masker_.mask(e.what()));
+    // A JSON error quotes the raw line: the warning (which ends up in job logs) and the
+    // messages stored in the file are masked like the texts.
+    const std::string masked = masker_.mask(e.what());
+    if (!quiet_) std::fprintf(stderr, "kd data prepare: warning: skipped %s\n", masked.c_str());
+    if (examples_.size() < 20) examples_.push_back(masked);
   }
   int64_t count() const { return count_; }
   const std::vector<std::string>& examples() const { return examples_; }

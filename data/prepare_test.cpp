@@ -322,6 +322,15 @@ TEST(BadInput, SkipBadLinesCountsThem) {
   EXPECT_NE(stored.find("must be a string, got <PHONE>"), std::string::npos) << stored;
 }
 
+TEST(BadInput, SkipBadLinesWarningsAreMasked) {
+  Fixture f(std::string(kTrain) + "{\"text\": 13812345678, \"label\": \"refund\"}\n");
+  auto [rc, err] = run_kd_data("prepare --skip-bad-lines --config " + f.config + " --out " + f.out);
+  EXPECT_EQ(rc, 0) << err;
+  EXPECT_NE(err.find("warning: skipped"), std::string::npos) << err;
+  EXPECT_NE(err.find("<PHONE>"), std::string::npos) << err;
+  EXPECT_EQ(err.find("13812345678"), std::string::npos) << err;
+}
+
 TEST(BadInput, BinaryExitsWithStatus2AndLeavesNoFile) {
   Fixture f(std::string(kTrain) + "{\"text\": \"x\", \"label\": [1]}\n");
   auto [rc, err] = run_kd_data("prepare --config " + f.config + " --out " + f.out);
