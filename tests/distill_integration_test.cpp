@@ -107,7 +107,7 @@ TEST(DistillIntegration, Smp2017IntentTeacherPredictAndStudents) {
 
   // A stale teacher file: the dataset prepared again with another tokenizer -> refused, exit 2.
   ASSERT_EQ(sh(bin("kd") + " data prepare --config " + src + "/configs/datasets/smp2017_intent.yaml --out " + t +
-               "/smp_unigram.h5 --quiet"),
+               "/smp_unigram.h5 --set tokenizer.type=unigram --set tokenizer.vocab_size=3000 --quiet"),
             0);
   EXPECT_EQ(sh(bin("kd") + " teacher check " + t + "/teacher.h5 " + t + "/smp_unigram.h5"), 2);
   EXPECT_EQ(sh(bin("kd") + " distill --data " + t + "/smp_unigram.h5 --teacher " + t + "/teacher.h5 --config " + t +
