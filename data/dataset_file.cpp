@@ -131,10 +131,11 @@ DatasetInfo read_dataset_info(const std::string& path) {
   return info;
 }
 
-SplitData read_split(const std::string& path, const std::string& split, bool with_text) {
-  DatasetInfo info = read_dataset_info(path);
-  auto f = h5::File::open_read(path);
-  const std::string g = "/splits/" + split;
+namespace {
+// A split's ids and labels (what read_split and read_split_labels share); `g` is its group.
+SplitData read_ids_and_labels(const h5::File& f, const DatasetInfo& info, const std::string& path,
+                              const std::string& split, std::string& g) {
+  g = "/splits/" + split;
   if (!f.exists(g)) {
     std::string have;
     for (const auto& s : info.split_names) have += (have.empty() ? "" : ", ") + s;
@@ -143,11 +144,20 @@ SplitData read_split(const std::string& path, const std::string& split, bool wit
   SplitData s;
   s.name = split;
   s.ids = f.read_strings(g + "/ids");
+  if (info.task == Task::kMultiLabel) s.multi_hot = f.read<uint8_t>(g + "/labels");
+  else s.labels = f.read<int32_t>(g + "/labels");
+  return s;
+}
+}  // namespace
+
+SplitData read_split(const std::string& path, const std::string& split, bool with_text) {
+  DatasetInfo info = read_dataset_info(path);
+  auto f = h5::File::open_read(path);
+  std::string g;
+  SplitData s = read_ids_and_labels(f, info, path, split, g);
   s.input_ids = f.read<int32_t>(g + "/input_ids");
   s.offsets = f.read<int64_t>(g + "/offsets");
   if (info.task == Task::kPair) s.segment_ids = f.read<int8_t>(g + "/segment_ids");
-  if (info.task == Task::kMultiLabel) s.multi_hot = f.read<uint8_t>(g + "/labels");
-  else s.labels = f.read<int32_t>(g + "/labels");
   if (s.offsets.size() != s.ids.size() + 1 || static_cast<size_t>(s.offsets.back()) != s.input_ids.size())
     throw UserError(path + ": split '" + split + "' is inconsistent (offsets vs input_ids); prepare it again");
   if (with_text) {
@@ -162,18 +172,8 @@ SplitData read_split(const std::string& path, const std::string& split, bool wit
 SplitData read_split_labels(const std::string& path, const std::string& split) {
   DatasetInfo info = read_dataset_info(path);
   auto f = h5::File::open_read(path);
-  const std::string g = "/splits/" + split;
-  if (!f.exists(g)) {
-    std::string have;
-    for (const auto& s : info.split_names) have += (have.empty() ? "" : ", ") + s;
-    throw UserError(path + ": no split '" + split + "' (the file has: " + have + ")");
-  }
-  SplitData s;
-  s.name = split;
-  s.ids = f.read_strings(g + "/ids");
-  if (info.task == Task::kMultiLabel) s.multi_hot = f.read<uint8_t>(g + "/labels");
-  else s.labels = f.read<int32_t>(g + "/labels");
-  return s;
+  std::string g;
+  return read_ids_and_labels(f, info, path, split, g);
 }
 
 std::string read_tokenizer_model(const std::string& path) {

@@ -41,7 +41,10 @@ StepLoader::StepLoader(const SplitData& split, const DatasetInfo& info, StepLoad
       pad_id_(info.pad_id),
       opt_(std::move(options)),
       sampler_(all_lengths(split), opt_.sampler, opt_.seed),
-      pin_(opt_.device.is_cuda()) {}
+      pin_(opt_.device.is_cuda()) {
+  // A split held whole has its per-row data in memory too: row_extra is for row-by-row reads.
+  if (opt_.row_extra) throw std::logic_error("StepLoaderOptions::row_extra needs the SplitRowReader constructor");
+}
 
 StepLoader::StepLoader(std::shared_ptr<SplitRowReader> reader, StepLoaderOptions options)
     : reader_(std::move(reader)),
@@ -118,19 +121,7 @@ StepBatches StepLoader::build() {
         r = std::lower_bound(window_rows_.begin(), window_rows_.end(), r) - window_rows_.begin();
     Batch b = make_batch(*src, task_, num_labels_, pad_id_, local, opt_.max_length);
     b.rows = rows;  // split rows, e.g. for teacher logits
-    if (opt_.row_extra) {
-      if (reader_) {
-        b.row_extra = window_extra_.index_select(0, torch::tensor(local, torch::kLong));
-      } else {
-        std::vector<int64_t> sorted = rows;
-        std::sort(sorted.begin(), sorted.end());
-        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-        std::vector<int64_t> at(rows.size());
-        for (size_t i = 0; i < rows.size(); ++i)
-          at[i] = std::lower_bound(sorted.begin(), sorted.end(), rows[i]) - sorted.begin();
-        b.row_extra = opt_.row_extra(sorted).index_select(0, torch::tensor(at, torch::kLong));
-      }
-    }
+    if (opt_.row_extra) b.row_extra = window_extra_.index_select(0, torch::tensor(local, torch::kLong));
     out.rank_samples += b.size();
     out.rank_tokens += b.num_tokens();  // still on the host: no device sync
     out.micro.push_back(to_device(std::move(b), opt_.device, pin_));

@@ -50,8 +50,8 @@ struct StepLoaderOptions {
   int64_t prefetch_steps = 4;   // steps built ahead (0 = build on the calling thread)
   int64_t window_steps = 256;   // SplitRowReader only: steps whose rows are read at once
   // Optional per-row values read together with the rows (sorted, unique split rows ->
-  // float [rows, K] on the CPU), attached to each batch as Batch::row_extra. With a
-  // SplitRowReader it is called once per window, so a rank reads only its own rows.
+  // float [rows, K] on the CPU), attached to each batch as Batch::row_extra. Only with a
+  // SplitRowReader: it is called once per window, so a rank reads only its own rows.
   std::function<torch::Tensor(const std::vector<int64_t>& rows)> row_extra;
 };
 
