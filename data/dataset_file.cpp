@@ -46,6 +46,7 @@ std::string compute_content_sha256(const DatasetInfo& info, const std::vector<Sp
     h.update(s->labels.data(), s->labels.size() * sizeof(int32_t));
     h.update(s->multi_hot.data(), s->multi_hot.size());
   }
+  if (!info.vocab_map.empty()) h.update(info.vocab_map.data(), info.vocab_map.size() * sizeof(int32_t));
   return h.hex_digest();
 }
 
@@ -74,6 +75,8 @@ void write_dataset_file(const std::string& path, DatasetInfo info, const std::ve
   f.set_attr("/", "created_at", info.created_at);
   if (!info.config_yaml.empty()) f.set_attr("/", "config", info.config_yaml);
   f.write_bytes("/tokenizer/model", tokenizer_model_bytes);
+  if (!info.pretrained_json.empty()) f.set_attr("/", "pretrained_tokenizer", info.pretrained_json);
+  if (!info.vocab_map.empty()) f.write<int32_t>("/tokenizer/vocab_map", info.vocab_map);
   const size_t L = info.label_names.size();
   for (const auto& s : splits) {
     const std::string g = "/splits/" + s.name;
@@ -127,6 +130,13 @@ DatasetInfo read_dataset_info(const std::string& path) {
   info.content_sha256 = f.attr_string("/", "content_sha256");
   info.created_at = f.attr_string("/", "created_at");
   if (f.has_attr("/", "config")) info.config_yaml = f.attr_string("/", "config");
+  if (f.has_attr("/", "pretrained_tokenizer")) info.pretrained_json = f.attr_string("/", "pretrained_tokenizer");
+  if (f.exists("/tokenizer/vocab_map")) {
+    info.vocab_map = f.read<int32_t>("/tokenizer/vocab_map");
+    if (static_cast<int64_t>(info.vocab_map.size()) != info.vocab_size)
+      throw UserError(path + ": /tokenizer/vocab_map has " + std::to_string(info.vocab_map.size()) +
+                      " entries but vocab_size is " + std::to_string(info.vocab_size) + "; prepare the data again");
+  }
   info.split_names = f.list("/splits");
   return info;
 }

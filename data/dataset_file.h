@@ -53,6 +53,15 @@ struct DatasetInfo {
   std::string content_sha256;  // over ids, tokens, labels of every split: what teacher files pin
   std::string created_at;
   std::string config_yaml;  // the resolved config that made the file ("" when not stored)
+  // A pretrained checkpoint's tokenizer (dataset config `tokenizer.pretrained: DIR`):
+  // attribute `pretrained_tokenizer`, JSON {"dir", "family" (bert | xlm-roberta),
+  // "kind" (wordpiece | sentencepiece), "base_vocab_size" (the checkpoint's),
+  // "added" (pieces added here: the placeholders), "pruned", ...}; "" otherwise.
+  std::string pretrained_json;
+  // Dataset `/tokenizer/vocab_map` int32[vocab_size]: for each token id of this file,
+  // the checkpoint's embedding row, or -1 for a piece added here (a placeholder).
+  // With vocabulary pruning it is the list of kept rows. Empty unless pretrained.
+  std::vector<int32_t> vocab_map;
   std::vector<std::string> split_names;  // filled by the reader
 };
 
@@ -86,7 +95,8 @@ SplitData read_split(const std::string& path, const std::string& split, bool wit
 SplitData read_split_labels(const std::string& path, const std::string& split);
 std::string read_tokenizer_model(const std::string& path);
 
-// The checksum write_dataset_file stores: label names + every split's ids, tokens, labels.
+// The checksum write_dataset_file stores: label names + every split's ids, tokens, labels
+// (+ the vocab map when there is one: the same ids mean other pieces without it).
 std::string compute_content_sha256(const DatasetInfo& info, const std::vector<SplitData>& splits);
 
 }  // namespace zl

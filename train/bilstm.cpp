@@ -41,7 +41,8 @@ ModelOutput BiLstmClassifierImpl::forward(const Batch& batch, bool) {
   auto valid = batch.attention_mask.to(torch::kBool).unsqueeze(-1);
   auto pooled = h.masked_fill(valid.logical_not(), -std::numeric_limits<float>::infinity()).amax(1);
   ModelOutput out;
-  out.logits = classifier(drop(torch::relu(fc(pooled))));
+  out.sentence = torch::relu(fc(pooled));
+  out.logits = classifier(drop(out.sentence));
   return out;
 }
 

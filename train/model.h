@@ -44,6 +44,9 @@ struct ModelConfig {
 
 struct ModelOutput {
   torch::Tensor logits;                        // float [B, num_labels]
+  // The sentence representation the classification head reads ([CLS]/pooled/mean
+  // vector, or the BiLSTM/TextCNN feature), [B, D]: sentence-level distillation.
+  torch::Tensor sentence;
   std::vector<torch::Tensor> hidden_states;    // transformer: [0] = embeddings, [i] = layer i output, [B,T,H]
   std::vector<torch::Tensor> attention_probs;  // transformer, when requested: per layer [B,heads,T,T]
 };

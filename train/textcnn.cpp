@@ -41,7 +41,8 @@ ModelOutput TextCnnClassifierImpl::forward(const Batch& batch_in, bool) {
     pooled.push_back(h.amax(2));
   }
   ModelOutput out;
-  out.logits = classifier(drop(torch::cat(pooled, 1)));
+  out.sentence = torch::cat(pooled, 1);
+  out.logits = classifier(drop(out.sentence));
   return out;
 }
 

@@ -96,6 +96,7 @@ ModelOutput TransformerClassifierImpl::forward(const Batch& batch, bool want_att
   } else {
     pooled = x.select(1, 0);
   }
+  out.sentence = pooled;
   out.logits = classifier(drop(pooled));
   return out;
 }
