@@ -1,6 +1,8 @@
 #include "label_share.h"
 
 #include <algorithm>
+#include <functional>
+#include <set>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -83,8 +85,13 @@ void write_dataset_atomic(const std::string& path, const DatasetInfo& info, cons
 
 }  // namespace
 
-void write_share_files(const std::string& dataset_path, double share, uint64_t seed, const ShareFiles& out,
-                       int64_t* gold_rows, int64_t* transfer_rows) {
+namespace {
+
+// Writes the gold and share files of `dataset_path` with the gold rows that `choose`
+// picks from its train split (1 = keeps its gold label).
+void write_share_files_with(const std::string& dataset_path,
+                            const std::function<std::vector<uint8_t>(const SplitData&, const DatasetInfo&)>& choose,
+                            const ShareFiles& out, int64_t* gold_rows, int64_t* transfer_rows) {
   DatasetInfo info = read_dataset_info(dataset_path);
   const int64_t L = static_cast<int64_t>(info.label_names.size());
   if (info.task == Task::kMultiLabel)
@@ -100,7 +107,7 @@ void write_share_files(const std::string& dataset_path, double share, uint64_t s
   for (size_t i = 0; i < splits.size(); ++i)
     if (splits[i].name == "train") train_index = i;
   const SplitData& train = splits[train_index];
-  std::vector<uint8_t> keep = choose_gold_rows(train, info.task, L, share, seed);
+  std::vector<uint8_t> keep = choose(train, info);
 
   // gold-<s>.h5: train holds G only.
   std::vector<SplitData> gold = splits;
@@ -124,6 +131,43 @@ void write_share_files(const std::string& dataset_path, double share, uint64_t s
   write_file_atomic(out.transfer_ids_path, ids);
   if (gold_rows) *gold_rows = n_gold;
   if (transfer_rows) *transfer_rows = n_transfer;
+}
+
+}  // namespace
+
+void write_share_files(const std::string& dataset_path, double share, uint64_t seed, const ShareFiles& out,
+                       int64_t* gold_rows, int64_t* transfer_rows) {
+  write_share_files_with(
+      dataset_path,
+      [&](const SplitData& train, const DatasetInfo& info) {
+        return choose_gold_rows(train, info.task, static_cast<int64_t>(info.label_names.size()), share, seed);
+      },
+      out, gold_rows, transfer_rows);
+}
+
+void write_share_files_like(const std::string& view_path, const std::string& reference_dataset_path,
+                            const std::string& reference_gold_path, const ShareFiles& out) {
+  const SplitData ref_train = read_split_labels(reference_dataset_path, "train");
+  const SplitData ref_gold = read_split_labels(reference_gold_path, "train");
+  const std::set<std::string> gold_ids(ref_gold.ids.begin(), ref_gold.ids.end());
+  write_share_files_with(
+      view_path,
+      [&](const SplitData& train, const DatasetInfo&) {
+        std::set<std::string> a(train.ids.begin(), train.ids.end()), b(ref_train.ids.begin(), ref_train.ids.end());
+        if (a != b) {
+          size_t only_view = 0, only_ref = 0;
+          for (const auto& id : a) only_view += b.count(id) ? 0 : 1;
+          for (const auto& id : b) only_ref += a.count(id) ? 0 : 1;
+          throw UserError(view_path + ": its train split is not the same rows as " + reference_dataset_path + "'s (" +
+                          std::to_string(only_view) + " ids only in the teacher's view, " + std::to_string(only_ref) +
+                          " only in the students'): prepare teacher.dataset from the same inputs and split settings "
+                          "as dataset.config, changing only the tokenizer");
+        }
+        std::vector<uint8_t> keep(train.size(), 0);
+        for (size_t i = 0; i < train.size(); ++i) keep[i] = gold_ids.count(train.ids[i]) ? 1 : 0;
+        return keep;
+      },
+      out, nullptr, nullptr);
 }
 
 }  // namespace zl::sweep

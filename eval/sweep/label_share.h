@@ -36,4 +36,12 @@ struct ShareFiles {
 void write_share_files(const std::string& dataset_path, double share, uint64_t seed, const ShareFiles& out,
                        int64_t* gold_rows = nullptr, int64_t* transfer_rows = nullptr);
 
+// The same gold and transfer rows for another view of the dataset: the same inputs
+// prepared with another tokenizer (a pretrained teacher's own), so that the teacher of
+// a share trains on exactly the rows the students' gold file holds. The rows are
+// chosen by id from `reference_gold_path` (a gold file written by write_share_files);
+// a view whose train split holds other ids than `reference_dataset_path`'s is refused.
+void write_share_files_like(const std::string& view_path, const std::string& reference_dataset_path,
+                            const std::string& reference_gold_path, const ShareFiles& out);
+
 }  // namespace zl::sweep

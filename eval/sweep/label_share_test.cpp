@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "atomic_file.h"
+#include "error.h"
 
 namespace fs = std::filesystem;
 using namespace zl;
@@ -99,6 +100,59 @@ TEST(LabelShare, DerivedFilesAreDisjointAndComplete) {
   // dev and test are unchanged.
   EXPECT_EQ(read_split(files.gold_path, "test").labels, splits[2].labels);
   EXPECT_EQ(read_split(files.share_path, "dev").labels, splits[1].labels);
+  fs::remove_all(dir);
+}
+
+// A pretrained teacher's view of the same rows (other tokens, rows in another order)
+// gets exactly the students' gold rows; a view of other rows is refused.
+TEST(LabelShare, TeacherViewGetsTheSameGoldRows) {
+  fs::path dir = fs::temp_directory_path() / ("zl_label_share_view_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  DatasetInfo info;
+  info.label_names = {"a", "b", "c"};
+  info.vocab_size = 30;
+  const std::string src = (dir / "data.h5").string();
+  auto splits = make_splits();
+  write_dataset_file(src, info, splits, "tokenizer-bytes");
+  // The view: the train rows reversed, each text tokenized into one more token.
+  auto view_splits = make_splits();
+  SplitData& vt = view_splits[0];
+  SplitData rev;
+  rev.name = "train";
+  for (size_t i = vt.size(); i-- > 0;) {
+    rev.ids.push_back(vt.ids[i]);
+    for (int t = 0; t < 5; ++t) rev.input_ids.push_back(100 + t);
+    rev.offsets.push_back(static_cast<int64_t>(rev.input_ids.size()));
+    rev.labels.push_back(vt.labels[i]);
+    rev.text.push_back(vt.text[i]);
+    rev.meta["channel"].push_back(vt.meta["channel"][i]);
+  }
+  view_splits[0] = rev;
+  DatasetInfo vinfo = info;
+  vinfo.vocab_size = 200;
+  const std::string view = (dir / "view.h5").string();
+  write_dataset_file(view, vinfo, view_splits, "other-tokenizer");
+
+  ShareFiles files{(dir / "gold.h5").string(), (dir / "share.h5").string(), (dir / "transfer.ids").string()};
+  write_share_files(src, 0.2, 3, files);
+  ShareFiles tfiles{(dir / "tgold.h5").string(), (dir / "tshare.h5").string(), (dir / "ttransfer.ids").string()};
+  write_share_files_like(view, src, files.gold_path, tfiles);
+  auto ids = [](const SplitData& s) { return std::set<std::string>(s.ids.begin(), s.ids.end()); };
+  EXPECT_EQ(ids(read_split_labels(tfiles.gold_path, "train")), ids(read_split_labels(files.gold_path, "train")));
+  EXPECT_EQ(read_file(tfiles.transfer_ids_path).size(), read_file(files.transfer_ids_path).size());
+  SplitData tshare = read_split(tfiles.share_path, "train");
+  EXPECT_EQ(tshare.input_ids[0], 100);  // the view's own tokens
+  EXPECT_EQ(read_dataset_info(tfiles.share_path).vocab_size, 200);
+
+  // A view with one train row replaced is not the same data.
+  view_splits[0].ids[0] = "train-other";
+  write_dataset_file(view, vinfo, view_splits, "other-tokenizer");
+  try {
+    write_share_files_like(view, src, files.gold_path, tfiles);
+    FAIL() << "a view of other rows was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("1 ids only in the teacher's view"), std::string::npos) << e.what();
+  }
   fs::remove_all(dir);
 }
 

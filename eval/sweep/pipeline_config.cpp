@@ -84,6 +84,13 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
   p.teacher.seeds = t.get<std::vector<int64_t>>("seeds", {1});
   t.check(!p.teacher.seeds.empty(), "seeds", "needs at least one seed");
   p.teacher.overrides = t.get<std::vector<std::string>>("set", {});
+  p.teacher.dataset = path_key(t, "dataset", false);
+  p.teacher.sentence = t.get<bool>("sentence", false);
+  if (!p.teacher.dataset.empty() && (p.dataset.config.empty() || !p.teacher.file.empty()))
+    t.fail("dataset", p.teacher.file.empty()
+                          ? "needs dataset.config: the sweep prepares the teacher's view from the same inputs as the "
+                            "students' dataset, so give the students' data as a dataset config too"
+                          : "does not go with teacher.file (an external teacher file was computed on its own data)");
 
   Config s = root.child("students");
   YAML::Node models = s.node()["models"];
@@ -93,8 +100,20 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
   std::set<std::string> names;
   for (auto it = models.begin(); it != models.end(); ++it) {
     std::string name = it->first.as<std::string>();
+    std::string preset_text;
+    if (it->second.IsMap()) {
+      // {model: PRESET, set: [...]}: a preset with overrides of its own.
+      Config m = s.child("models").child(name);
+      preset_text = m.require<std::string>("model");
+      p.students.model_overrides[name] = m.get<std::vector<std::string>>("set", {});
+    } else if (it->second.IsScalar()) {
+      s.child("models").allow(name);
+      preset_text = it->second.as<std::string>();
+    } else {
+      s.fail("models." + name, "must be a model preset path or {model: PRESET, set: [key=value, ...]}");
+    }
     std::string preset = resolve(std::filesystem::path(path).parent_path().string(),
-                                 expand_env(it->second.as<std::string>(), path + ": students.models." + name));
+                                 expand_env(preset_text, path + ": students.models." + name));
     if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
       s.fail("models", "student name '" + name + "' must use lower-case letters, digits, '-' and '_' only");
     if (!file_exists(preset)) s.fail("models." + name, "names '" + preset + "', which does not exist");
@@ -115,6 +134,12 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
     s.check(share > 0 && share <= 1, "label_shares", "each share must be in (0, 1] (got " + share_label(share) + ")");
   p.students.label_share_seed = s.get<uint64_t>("label_share_seed", 0);
   p.students.overrides = s.get<std::vector<std::string>>("set", {});
+  p.students.teacher_view = s.get<std::vector<std::string>>("teacher_view", {});
+  for (const auto& n : p.students.teacher_view) {
+    s.check(names.count(n) > 0, "teacher_view", "names '" + n + "', which is not one of students.models");
+    s.check(!p.teacher.dataset.empty(), "teacher_view",
+            "needs teacher.dataset (the teacher's view of the data that these students read)");
+  }
 
   Config e = root.child("eval");
   p.eval.split = e.get<std::string>("split", "test");

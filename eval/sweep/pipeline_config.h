@@ -6,6 +6,7 @@
 // variable VAR.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,10 +26,18 @@ struct TeacherSpec {
   std::vector<int64_t> seeds{1};      // more than one: an ensemble (probabilities averaged)
   std::vector<std::string> overrides; // extra --set for kd train
   std::string file;                   // an external teacher file instead of training one
+  // The teacher's own view of the data: a dataset config preparing the same inputs
+  // with another tokenizer (a pretrained checkpoint's, tokenizer.pretrained). The
+  // teacher trains, predicts and is evaluated on it; students keep dataset.config's.
+  std::string dataset;
+  bool sentence = false;              // kd teacher predict --sentence: store the teacher's sentence vectors
 };
 
 struct StudentSpec {
   std::vector<std::pair<std::string, std::string>> models;  // name -> model preset, in config order
+  // name -> extra --set for that student only (models: {name: {model: PRESET, set: [...]}}),
+  // e.g. a smaller learning rate for a pretrained-initialised student.
+  std::map<std::string, std::vector<std::string>> model_overrides;
   std::string train;                  // training config for students without distillation (kd train)
   std::string distill;                // training + distill config for students with it (kd distill)
   std::vector<bool> distillation{true, false};
@@ -36,6 +45,10 @@ struct StudentSpec {
   std::vector<double> label_shares{1.0};
   uint64_t label_share_seed = 0;      // which rows keep their gold label (the same for every student)
   std::vector<std::string> overrides; // extra --set for every student
+  // Students that read the teacher's view of the data (teacher.dataset) instead of
+  // dataset.config's: students initialised from the pretrained teacher's layers,
+  // whose embeddings are the checkpoint's vocabulary.
+  std::vector<std::string> teacher_view;
 };
 
 struct EvalSpec {

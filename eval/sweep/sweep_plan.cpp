@@ -43,22 +43,20 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
   auto bin = [&](const std::string& name) { return bin_dir + "/" + name; };
   const std::string split = cfg.eval.split;
 
-  // ---- dataset
-  if (!cfg.dataset.config.empty()) {
-    plan.dataset = dir + "/data/dataset.h5";
+  // ---- dataset (and the teacher's own view of it, when it reads the texts with another tokenizer)
+  auto add_prepare = [&](const std::string& id, const std::string& config, const std::string& out) {
     Step s;
     s.kind = "prepare";
-    s.argv = {bin("kd-data"), "prepare", "--config", abs_path(cfg.dataset.config), "--out", plan.dataset};
-    s.key = make_key("prepare", s.argv);
-    s.key.inputs = {abs_path(cfg.dataset.config)};
-    s.key.outputs = {plan.dataset};
-    s.clean = {plan.dataset};
-    const std::string dataset = plan.dataset;
-    s.discovered_inputs = [dataset]() {
+    s.argv = {bin("kd-data"), "prepare", "--config", abs_path(config), "--out", out};
+    s.key = make_key(id, s.argv);
+    s.key.inputs = {abs_path(config)};
+    s.key.outputs = {out};
+    s.clean = {out};
+    s.discovered_inputs = [out]() {
       std::vector<std::string> files;
-      if (!file_exists(dataset)) return files;
+      if (!file_exists(out)) return files;
       try {
-        for (const auto& f : nlohmann::json::parse(read_dataset_info(dataset).source_files_json))
+        for (const auto& f : nlohmann::json::parse(read_dataset_info(out).source_files_json))
           if (f.contains("path")) files.push_back(f["path"].get<std::string>());
       } catch (const std::exception&) {
         // An unreadable dataset: its own checksum (an output) already fails the check.
@@ -66,24 +64,32 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
       return files;
     };
     plan.steps.push_back(s);
+  };
+  if (!cfg.dataset.config.empty()) {
+    plan.dataset = dir + "/data/dataset.h5";
+    add_prepare("prepare", cfg.dataset.config, plan.dataset);
   } else {
     plan.dataset = abs_path(cfg.dataset.file);
   }
+  const bool teacher_view = !cfg.teacher.dataset.empty();
+  const std::string teacher_data = teacher_view ? dir + "/data/teacher-dataset.h5" : plan.dataset;
+  if (teacher_view) add_prepare("prepare-teacher", cfg.teacher.dataset, teacher_data);
   const std::string data = plan.dataset;
 
   nlohmann::json runs = nlohmann::json::array();
   nlohmann::json teachers = nlohmann::json::array();
   std::vector<std::string> metrics_files;
 
-  auto add_eval = [&](const std::string& run_name, const std::string& run_dir, const std::string& teacher_file,
-                      const std::string& compare_dir, const std::string& transfer_ids) {
+  auto add_eval = [&](const std::string& run_name, const std::string& run_dir, const std::string& eval_data,
+                      const std::string& teacher_file, const std::string& compare_dir,
+                      const std::string& transfer_ids) {
     Step s;
     s.kind = "eval";
     const std::string out = run_dir + "/eval/" + split + "/metrics.json";
-    s.argv = {bin("kd-eval"), "--run", run_dir, "--data", data, "--split", split, "--out", out,
+    s.argv = {bin("kd-eval"), "--run", run_dir, "--data", eval_data, "--split", split, "--out", out,
               "--device", cfg.eval.device, "--latency-runs", std::to_string(cfg.eval.latency_runs)};
     s.key.inputs = run_files(run_dir);
-    s.key.inputs.push_back(data);
+    s.key.inputs.push_back(eval_data);
     if (!teacher_file.empty()) {
       s.argv.insert(s.argv.end(), {"--teacher", teacher_file});
       s.key.inputs.push_back(teacher_file);
@@ -113,11 +119,12 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
     std::string distill_data;  // what the teacher labels and KD students train on
     std::string transfer_ids;  // "" for share 1
     std::string teacher_file;
+    std::string teacher_train_data, teacher_distill_data;  // the same rows in the teacher's view
   };
   std::vector<ShareState> shares;
   std::vector<Step> predict_steps;
   for (double share : cfg.students.label_shares) {
-    ShareState st{share, data, data, "", ""};
+    ShareState st{share, data, data, "", "", teacher_data, teacher_data};
     const std::string label = share_label(share);
     if (share < 1.0) {
       if (!cfg.teacher.file.empty())
@@ -135,11 +142,21 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
                        "seed=" + std::to_string(cfg.students.label_share_seed), "version=1"};
       s.key.inputs = {data};
       s.key.outputs = {files.gold_path, files.share_path, files.transfer_ids_path};
+      ShareFiles tfiles{dir + "/data/teacher-gold-" + label + ".h5", dir + "/data/teacher-share-" + label + ".h5",
+                        dir + "/data/teacher-transfer-" + label + ".ids"};
+      if (teacher_view) {
+        s.key.command.push_back("teacher-view=1");
+        s.key.inputs.push_back(teacher_data);
+        for (const auto& f : {tfiles.gold_path, tfiles.share_path, tfiles.transfer_ids_path})
+          s.key.outputs.push_back(f);
+      }
       s.clean = s.key.outputs;
       const uint64_t seed = cfg.students.label_share_seed;
-      s.action = [data, share, seed, files] {
+      s.action = [data, share, seed, files, teacher_view, teacher_data, tfiles] {
         int64_t g = 0, t = 0;
         write_share_files(data, share, seed, files, &g, &t);
+        // The teacher's view gets exactly the same gold rows, chosen by id.
+        if (teacher_view) write_share_files_like(teacher_data, data, files.gold_path, tfiles);
         std::printf("  label share %s: %lld gold rows, %lld transfer rows\n", share_label(share).c_str(),
                     static_cast<long long>(g), static_cast<long long>(t));
       };
@@ -147,6 +164,8 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
       st.train_data = files.gold_path;
       st.distill_data = files.share_path;
       st.transfer_ids = files.transfer_ids_path;
+      st.teacher_train_data = teacher_view ? tfiles.gold_path : st.train_data;
+      st.teacher_distill_data = teacher_view ? tfiles.share_path : st.distill_data;
     }
 
     nlohmann::json tinfo = {{"label_share", share}, {"members", nlohmann::json::array()}};
@@ -161,12 +180,12 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
         Step s;
         s.kind = "teacher";
         s.trains = true;
-        s.argv = {bin("kd-train"), "--data", st.train_data, "--model", abs_path(cfg.teacher.model),
+        s.argv = {bin("kd-train"), "--data", st.teacher_train_data, "--model", abs_path(cfg.teacher.model),
                   "--config", abs_path(cfg.teacher.train), "--out", run_dir, "--set",
                   "train.seed=" + std::to_string(seed)};
         add_sets(s.argv, cfg.teacher.overrides);
         s.key = make_key("teacher/share-" + label + "/seed-" + std::to_string(seed), s.argv);
-        s.key.inputs = {st.train_data, abs_path(cfg.teacher.model), abs_path(cfg.teacher.train)};
+        s.key.inputs = {st.teacher_train_data, abs_path(cfg.teacher.model), abs_path(cfg.teacher.train)};
         s.key.outputs = run_files(run_dir);
         s.clean = {run_dir};
         plan.steps.push_back(s);
@@ -180,7 +199,8 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
                         {"label_share", share},
                         {"seed", seed},
                         {"run_dir", run_dir},
-                        {"train_data", st.train_data},
+                        {"train_data", st.teacher_train_data},
+                        {"eval_data", teacher_data},
                         {"transfer_ids", st.transfer_ids},
                         {"metrics", run_dir + "/eval/" + split + "/metrics.json"}});
       }
@@ -189,9 +209,11 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
       s.kind = "teacher-predict";
       s.argv = {bin("kd-teacher"), "predict"};
       for (const auto& m : member_dirs) s.argv.insert(s.argv.end(), {"--run", m});
-      s.argv.insert(s.argv.end(), {"--data", st.distill_data, "--splits", "train," + split, "--out", st.teacher_file});
+      s.argv.insert(s.argv.end(),
+                    {"--data", st.teacher_distill_data, "--splits", "train," + split, "--out", st.teacher_file});
+      if (cfg.teacher.sentence) s.argv.push_back("--sentence");
       s.key = make_key("teacher-predict/share-" + label, s.argv);
-      s.key.inputs = {st.distill_data};
+      s.key.inputs = {st.teacher_distill_data};
       for (const auto& m : member_dirs)
         for (const auto& f : run_files(m)) s.key.inputs.push_back(f);
       s.key.outputs = {st.teacher_file};
@@ -207,7 +229,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
 
   // ---- students
   struct StudentRun {
-    std::string name, run_dir, teacher_file, twin_dir;
+    std::string name, run_dir, teacher_file, twin_dir, eval_data;
     bool kd;
   };
   std::vector<StudentRun> students;
@@ -224,12 +246,17 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
           s.kind = "student";
           s.trains = true;
           const std::string train_cfg = abs_path(kd ? cfg.students.distill : cfg.students.train);
-          const std::string train_data = kd ? st.distill_data : st.train_data;
+          const bool own_view = std::find(cfg.students.teacher_view.begin(), cfg.students.teacher_view.end(),
+                                          model_name) != cfg.students.teacher_view.end();
+          const std::string train_data = own_view ? (kd ? st.teacher_distill_data : st.teacher_train_data)
+                                                  : (kd ? st.distill_data : st.train_data);
           s.argv = {bin(kd ? "kd-distill" : "kd-train"), "--data", train_data, "--model", abs_path(preset),
                     "--config", train_cfg, "--out", run_dir};
           if (kd) s.argv.insert(s.argv.end(), {"--teacher", st.teacher_file});
           s.argv.insert(s.argv.end(), {"--set", "train.seed=" + std::to_string(seed)});
           add_sets(s.argv, cfg.students.overrides);
+          if (auto o = cfg.students.model_overrides.find(model_name); o != cfg.students.model_overrides.end())
+            add_sets(s.argv, o->second);
           s.key = make_key("student/" + model_name + "/" + (kd ? "kd" : "nokd") + "/share-" + label + "/seed-" +
                                std::to_string(seed),
                            s.argv);
@@ -241,7 +268,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
           bool has_twin = false;
           for (bool b : cfg.students.distillation) has_twin |= !b;
           const std::string twin_dir = (kd && has_twin) ? dir + "/runs/" + twin : "";
-          students.push_back({name, run_dir, st.teacher_file, twin_dir, kd});
+          students.push_back({name, run_dir, st.teacher_file, twin_dir, own_view ? teacher_data : data, kd});
           runs.push_back({{"name", name},
                           {"role", "student"},
                           {"model", model_name},
@@ -251,6 +278,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
                           {"seed", seed},
                           {"run_dir", run_dir},
                           {"train_data", train_data},
+                          {"eval_data", own_view ? teacher_data : data},
                           {"teacher_file", kd ? st.teacher_file : ""},
                           {"twin", kd && has_twin ? twin : ""},
                           {"metrics", run_dir + "/eval/" + split + "/metrics.json"}});
@@ -262,9 +290,10 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
   // ---- evaluation: teachers first (their transfer-row accuracy), then students.
   for (const auto& r : runs) {
     if (r["role"] != "teacher") continue;
-    add_eval(r["name"], r["run_dir"], "", "", r["transfer_ids"]);
+    add_eval(r["name"], r["run_dir"], teacher_data, "", "", r["transfer_ids"]);
   }
-  for (const auto& s : students) add_eval(s.name, s.run_dir, s.teacher_file, s.kd ? s.twin_dir : "", "");
+  for (const auto& s : students)
+    add_eval(s.name, s.run_dir, s.eval_data, s.teacher_file, s.kd ? s.twin_dir : "", "");
 
   // ---- reports: the whole sweep (the teacher of the largest share and every
   // student), and one per share below 1 (that share's teacher, with its accuracy on
@@ -306,6 +335,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
                    {"name", cfg.name},
                    {"config", abs_path(cfg.source)},
                    {"dataset", data},
+                   {"teacher_dataset", teacher_data},
                    {"split", split},
                    {"label_share_seed", cfg.students.label_share_seed},
                    {"report_max_drop_points", cfg.report_max_drop_points},

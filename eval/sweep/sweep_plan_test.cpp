@@ -75,6 +75,47 @@ TEST_F(SweepPlanTest, StepsInOrder) {
   EXPECT_EQ(ids, want);
 }
 
+// teacher.dataset: the teacher trains, predicts and is evaluated on its own view of the
+// data (a pretrained tokenizer), with the same gold rows; students keep theirs.
+TEST_F(SweepPlanTest, TeacherWithItsOwnDatasetView) {
+  std::ofstream(dir_ / "teacher_data.yaml") << "{}\n";
+  Plan p = plan({"teacher.dataset=teacher_data.yaml"});
+  const std::string sweep = p.sweep_dir;
+  const Step& prep = step(p, "prepare-teacher");
+  EXPECT_EQ(arg_after(prep.argv, "--out"), sweep + "/data/teacher-dataset.h5");
+  EXPECT_TRUE(has(step(p, "shares/0.2").key.outputs, sweep + "/data/teacher-gold-0.2.h5"));
+  EXPECT_EQ(arg_after(step(p, "teacher/share-0.2/seed-1").argv, "--data"), sweep + "/data/teacher-gold-0.2.h5");
+  EXPECT_EQ(arg_after(step(p, "teacher/share-1/seed-1").argv, "--data"), sweep + "/data/teacher-dataset.h5");
+  EXPECT_EQ(arg_after(step(p, "teacher-predict/share-0.2").argv, "--data"), sweep + "/data/teacher-share-0.2.h5");
+  EXPECT_EQ(arg_after(step(p, "eval/teacher_share1_seed1").argv, "--data"), sweep + "/data/teacher-dataset.h5");
+  // Students: their own data, the teacher's file.
+  const Step& kd = step(p, "student/tiny/kd/share-0.2/seed-1");
+  EXPECT_EQ(arg_after(kd.argv, "--data"), sweep + "/data/share-0.2.h5");
+  EXPECT_EQ(arg_after(kd.argv, "--teacher"), sweep + "/teachers/teacher_share0.2.h5");
+  EXPECT_EQ(arg_after(step(p, "eval/tiny_kd_share1_seed1").argv, "--data"), sweep + "/data/dataset.h5");
+  // A student named in students.teacher_view reads the teacher's view.
+  std::ofstream(dir_ / "e5_l3.yaml") << "{}\n";
+  Plan v = plan({"teacher.dataset=teacher_data.yaml", "students.models.e5_l3=e5_l3.yaml",
+                 "students.teacher_view=[e5_l3]"});
+  EXPECT_EQ(arg_after(step(v, "student/e5_l3/kd/share-0.2/seed-1").argv, "--data"), sweep + "/data/teacher-share-0.2.h5");
+  EXPECT_EQ(arg_after(step(v, "student/e5_l3/nokd/share-0.2/seed-1").argv, "--data"), sweep + "/data/teacher-gold-0.2.h5");
+  EXPECT_EQ(arg_after(step(v, "eval/e5_l3_kd_share1_seed1").argv, "--data"), sweep + "/data/teacher-dataset.h5");
+  EXPECT_EQ(arg_after(step(v, "student/tiny/kd/share-0.2/seed-1").argv, "--data"), sweep + "/data/share-0.2.h5");
+  EXPECT_THROW(plan({"students.teacher_view=[tiny]"}), zl::UserError);  // no teacher view to read
+  // Per-student overrides, and the teacher's sentence vectors when asked.
+  Plan o = plan({"teacher.dataset=teacher_data.yaml", "teacher.sentence=true",
+                 "students.models.e5_l3={model: e5_l3.yaml, set: [train.lr=2e-4]}"});
+  EXPECT_EQ(arg_after(step(o, "student/e5_l3/kd/share-1/seed-1").argv, "train.seed=1"), "--set");
+  EXPECT_TRUE(has(step(o, "student/e5_l3/kd/share-1/seed-1").argv, "train.lr=2e-4"));
+  EXPECT_FALSE(has(step(o, "student/tiny/kd/share-1/seed-1").argv, "train.lr=2e-4"));
+  EXPECT_TRUE(has(step(o, "teacher-predict/share-1").argv, "--sentence"));
+  EXPECT_THROW(plan({"students.models.e5_l3={model: e5_l3.yaml, sett: [x=1]}"}), zl::UserError);
+  // Without a dataset config for the students, there is nothing to prepare the view from.
+  std::ofstream(dir_ / "prepared.h5") << "x";
+  EXPECT_THROW(plan({"teacher.dataset=teacher_data.yaml", "dataset.config=", "dataset.file=prepared.h5"}),
+               zl::UserError);
+}
+
 TEST_F(SweepPlanTest, HonestTeacherPerShare) {
   Plan p = plan();
   const std::string sweep = p.sweep_dir;
