@@ -106,6 +106,10 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
       Config m = s.child("models").child(name);
       preset_text = m.require<std::string>("model");
       p.students.model_overrides[name] = m.get<std::vector<std::string>>("set", {});
+      if (m.has("seeds")) {
+        p.students.model_seeds[name] = m.get<std::vector<int64_t>>("seeds", {});
+        m.check(!p.students.model_seeds[name].empty(), "seeds", "needs at least one seed");
+      }
     } else if (it->second.IsScalar()) {
       s.child("models").allow(name);
       preset_text = it->second.as<std::string>();

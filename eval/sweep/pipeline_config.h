@@ -38,6 +38,7 @@ struct StudentSpec {
   // name -> extra --set for that student only (models: {name: {model: PRESET, set: [...]}}),
   // e.g. a smaller learning rate for a pretrained-initialised student.
   std::map<std::string, std::vector<std::string>> model_overrides;
+  std::map<std::string, std::vector<int64_t>> model_seeds;  // name -> its own seeds (map form, `seeds:`)
   std::string train;                  // training config for students without distillation (kd train)
   std::string distill;                // training + distill config for students with it (kd distill)
   std::vector<bool> distillation{true, false};

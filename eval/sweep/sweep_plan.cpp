@@ -236,7 +236,8 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
   for (const auto& st : shares) {
     const std::string label = share_label(st.share);
     for (const auto& [model_name, preset] : cfg.students.models) {
-      for (int64_t seed : cfg.students.seeds) {
+      const auto own_seeds = cfg.students.model_seeds.find(model_name);
+      for (int64_t seed : own_seeds != cfg.students.model_seeds.end() ? own_seeds->second : cfg.students.seeds) {
         for (bool kd : cfg.students.distillation) {
           const std::string name =
               model_name + (kd ? "_kd" : "_nokd") + "_share" + label + "_seed" + std::to_string(seed);

@@ -110,6 +110,17 @@ TEST_F(SweepPlanTest, TeacherWithItsOwnDatasetView) {
   EXPECT_FALSE(has(step(o, "student/tiny/kd/share-1/seed-1").argv, "train.lr=2e-4"));
   EXPECT_TRUE(has(step(o, "teacher-predict/share-1").argv, "--sentence"));
   EXPECT_THROW(plan({"students.models.e5_l3={model: e5_l3.yaml, sett: [x=1]}"}), zl::UserError);
+  Plan seeds = plan({"students.seeds=[1,2]", "students.models.e5_l3={model: e5_l3.yaml, seeds: [7]}"});
+  size_t e5_runs = 0, tiny_runs = 0;
+  for (const auto& st : seeds.steps) {
+    if (st.key.id.rfind("student/e5_l3/", 0) == 0) {
+      ++e5_runs;
+      EXPECT_NE(st.key.id.find("seed-7"), std::string::npos) << st.key.id;
+    }
+    if (st.key.id.rfind("student/tiny/", 0) == 0) ++tiny_runs;
+  }
+  EXPECT_EQ(e5_runs, 4u);   // kd + nokd, 2 shares, its one seed
+  EXPECT_EQ(tiny_runs, 8u); // kd + nokd, 2 shares, 2 seeds
   // Without a dataset config for the students, there is nothing to prepare the view from.
   std::ofstream(dir_ / "prepared.h5") << "x";
   EXPECT_THROW(plan({"teacher.dataset=teacher_data.yaml", "dataset.config=", "dataset.file=prepared.h5"}),
