@@ -104,7 +104,8 @@ int export_recommended(const Plan& plan, const std::string& bin_dir, bool verbos
   remove_marker(state, key.id);
   ProcessResult r = run_logged(argv, log, verbose);
   if (!r.ok()) {
-    std::fprintf(stderr, "kd sweep: step 'export' failed (%s); log: %s\n", r.describe().c_str(), log.c_str());
+    std::fprintf(stderr, "kd sweep: step 'export' failed (%s); log: %s\n%s", r.describe().c_str(), log.c_str(),
+                 last_error_lines(log).c_str());
     return 1;
   }
   write_marker(key, state, r.wall_seconds);
@@ -176,8 +177,10 @@ int run_sweep(const Options& opt) {
     }
     if (s.kind == "report") annotate_runs(plan.manifest);  // the run.json fields kd report reads
     const std::string log = logs + "/" + safe_name(s.key.id) + ".log";
-    std::printf("[%zu/%zu] %s: running (%s); log %s\n", i + 1, total, s.key.id.c_str(), v.reason.c_str(),
-                log.c_str());
+    // A step never run is just "running"; one run before says why it runs again.
+    const bool first_run = v.reason.rfind("not done yet", 0) == 0;
+    std::printf("[%zu/%zu] %s: %s%s%s; log %s\n", i + 1, total, s.key.id.c_str(), first_run ? "running" : "running again (",
+                first_run ? "" : v.reason.c_str(), first_run ? "" : ")", log.c_str());
     std::fflush(stdout);
     remove_marker(state, s.key.id);
     for (const auto& c : s.clean) fs::remove_all(c);
@@ -207,9 +210,9 @@ int run_sweep(const Options& opt) {
         return 128 + stop_signal();
       }
       std::fprintf(stderr,
-                   "kd sweep: step '%s' failed (%s); log: %s\n"
+                   "kd sweep: step '%s' failed (%s); log: %s\n%s"
                    "  finished steps are kept: fix the cause and run the same kd sweep command again to resume\n",
-                   s.key.id.c_str(), r.describe().c_str(), log.c_str());
+                   s.key.id.c_str(), r.describe().c_str(), log.c_str(), last_error_lines(log).c_str());
       return 1;
     }
     write_marker(full_key(s), state, r.wall_seconds);

@@ -114,4 +114,26 @@ ProcessResult run_logged(const std::vector<std::string>& argv, const std::string
   return r;
 }
 
+std::string last_error_lines(const std::string& log_path, size_t max_lines) {
+  std::ifstream in(log_path);
+  if (!in) return "";
+  // Only the last invocation's output: logs are appended to, one header line ("$ cmd") per run.
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("$ ", 0) == 0) lines.clear();
+    else if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
+  }
+  std::vector<std::string> errors;
+  for (const auto& l : lines) {
+    std::string lower = l;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find("error") != std::string::npos) errors.push_back(l);
+  }
+  const auto& pick = errors.empty() ? lines : errors;
+  std::string out;
+  for (size_t i = pick.size() > max_lines ? pick.size() - max_lines : 0; i < pick.size(); ++i)
+    out += "    " + pick[i] + "\n";
+  return out;
+}
+
 }  // namespace zl::sweep

@@ -26,6 +26,11 @@ int stop_signal();
 // output is also copied to our stdout (the log still gets everything).
 ProcessResult run_logged(const std::vector<std::string>& argv, const std::string& log_path, bool echo);
 
+// What a failed step said: the error lines of the last command in `log_path` (lines
+// with "error"), or its last `max_lines` lines when none says so; "" for no log.
+// Printed with the failure so the user sees the cause without opening the log.
+std::string last_error_lines(const std::string& log_path, size_t max_lines = 8);
+
 // Shell-quoted command line, for logs and messages.
 std::string shell_join(const std::vector<std::string>& argv);
 
