@@ -120,7 +120,7 @@ students:
     p = run()
     if p.returncode != 0:
         fail("rerun after a config change failed")
-    ran = [l for l in p.stdout.splitlines() if ": running (" in l]
+    ran = [l for l in p.stdout.splitlines() if ": running" in l]
     if not ran or any(("teacher" in l or "prepare" in l or "shares/" in l) for l in ran):
         fail("a student config change reran the wrong steps:\n" + "\n".join(ran))
     if not any("student/tiny/nokd" in l for l in ran) or any("student/tiny/kd/" in l for l in ran):
