@@ -118,12 +118,23 @@ std::vector<AddedToken> checkpoint_added_tokens(const json& tokenizer_json, cons
   return out;
 }
 
+// The rows config.json may have beyond the tokenizer's pieces: unused embedding rows, as in
+// multilingual-e5-small (250,037 rows, 250,002 pieces). More than this is another tokenizer.
+int64_t unused_rows_allowed(int64_t config_vocab) { return std::max<int64_t>(128, config_vocab / 100); }
+
 void check_vocab_size(const CheckpointDir& d, const std::string& file, int64_t pieces, int64_t config_vocab) {
-  if (pieces != config_vocab)
+  const bool fits = pieces <= config_vocab && config_vocab - pieces <= unused_rows_allowed(config_vocab);
+  if (!fits)
     throw UserError(d.path(file) + " has " + std::to_string(pieces) + " pieces but " + d.path("config.json") +
                     " says vocab_size " + std::to_string(config_vocab) +
-                    ": the tokenizer is not this checkpoint's (copy the checkpoint's own tokenizer files into " +
-                    d.dir() + ")");
+                    ": the tokenizer is not this checkpoint's (its ids must index the embedding rows, and at most " +
+                    std::to_string(unused_rows_allowed(config_vocab)) +
+                    " rows may be unused); copy the checkpoint's own tokenizer files into " + d.dir());
+}
+
+// A string field of a JSON object, "" when absent or not a string (null included).
+std::string str_field(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
 std::string base64_decode(const std::string& in, const std::string& where) {
@@ -244,7 +255,7 @@ void load_bert(PretrainedTokenizer& t, CheckpointDir& d, int64_t config_vocab, c
     const std::string type = model.is_object() ? model.value("type", "") : "";
     if (type != "WordPiece" || !model.contains("vocab") || !model["vocab"].is_object())
       throw UserError(d.path("tokenizer.json") + ": the model is " + (type.empty() ? "of no type" : "'" + type + "'") +
-                      ", not WordPiece; a BERT checkpoint (config.json model_type bert) needs a WordPiece "
+                      ", not WordPiece; a BERT tokenizer needs a WordPiece "
                       "tokenizer.json or a vocab.txt");
     const json& v = model["vocab"];
     vocab.assign(v.size(), std::string());
@@ -439,25 +450,47 @@ PretrainedTokenizer load_pretrained_tokenizer(const std::string& dir_in, const s
     throw UserError(d.path("config.json") + " does not exist (" + where + "): a Hugging Face checkpoint directory "
                     "has config.json with model_type and vocab_size, beside its tokenizer files");
   const json config = d.read_json("config.json");
-  const std::string model_type = config.value("model_type", "");
+  const std::string model_type = str_field(config, "model_type");
   if (!config.contains("vocab_size") || !config["vocab_size"].is_number_integer())
     throw UserError(d.path("config.json") + ": no integer vocab_size; it is needed to check the tokenizer");
   const int64_t config_vocab = config["vocab_size"].get<int64_t>();
   const json tok_config = d.read_json_if_any("tokenizer_config.json");
   const json special_map = d.read_json_if_any("special_tokens_map.json");
 
+  // The tokenizer's family as transformers' AutoTokenizer finds it: tokenizer_class (of
+  // tokenizer_config.json, else config.json), else model_type. multilingual-e5-small is a BertModel
+  // (model_type bert) with tokenizer_class XLMRobertaTokenizer.
+  std::string class_file = "tokenizer_config.json";
+  std::string tokenizer_class = str_field(tok_config, "tokenizer_class");
+  if (tokenizer_class.empty()) {
+    class_file = "config.json";
+    tokenizer_class = str_field(config, "tokenizer_class");
+  }
+  std::string family;
+  const std::string cls = tokenizer_class.size() > 4 && tokenizer_class.compare(tokenizer_class.size() - 4, 4, "Fast") == 0
+                              ? tokenizer_class.substr(0, tokenizer_class.size() - 4)
+                              : tokenizer_class;
+  const std::string supported =
+      "supported: BERT WordPiece (model_type bert / BertTokenizer: vocab.txt or a WordPiece tokenizer.json; "
+      "bert-base-chinese, chinese-roberta-wwm-ext, MacBERT, RBT3) and XLM-R sentencepiece (model_type xlm-roberta / "
+      "XLMRobertaTokenizer: sentencepiece.bpe.model or a Unigram tokenizer.json; multilingual-e5, bge-m3)";
+  if (cls == "BertTokenizer") family = "bert";
+  else if (cls == "XLMRobertaTokenizer") family = "xlm-roberta";
+  else if (!cls.empty())
+    throw UserError(d.path(class_file) + ": tokenizer_class '" + tokenizer_class + "' is not supported (" + where +
+                    "); " + supported);
+  else if (model_type == "bert") family = "bert";
+  else if (model_type == "xlm-roberta") family = "xlm-roberta";
+  else
+    throw UserError(d.path("config.json") + ": model_type '" + model_type + "' is not supported (" + where + "); " +
+                    supported);
+
   PretrainedTokenizer t;
   t.dir = dir;
-  if (model_type == "bert") {
-    load_bert(t, d, config_vocab, tok_config, special_map);
-  } else if (model_type == "xlm-roberta") {
-    load_xlmr(t, d, config_vocab, tok_config, special_map);
-  } else {
-    throw UserError(d.path("config.json") + ": model_type '" + model_type + "' is not supported (" + where +
-                    "); supported: bert (vocab.txt or a WordPiece tokenizer.json: bert-base-chinese, "
-                    "chinese-roberta-wwm-ext, MacBERT, RBT3) and xlm-roberta (sentencepiece.bpe.model or a Unigram "
-                    "tokenizer.json: multilingual-e5, bge-m3)");
-  }
+  if (family == "bert") load_bert(t, d, config_vocab, tok_config, special_map);
+  else load_xlmr(t, d, config_vocab, tok_config, special_map);
+  t.details["tokenizer_class"] = tokenizer_class;
+  t.details["checkpoint_vocab_size"] = config_vocab;  // embedding rows; base_vocab_size of them are pieces
   t.details["dir"] = fs::absolute(dir).lexically_normal().string();
   t.details["family"] = t.family;
   t.details["kind"] = t.kind;

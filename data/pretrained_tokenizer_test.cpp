@@ -179,6 +179,20 @@ std::string train_xlmr_like_spm() {
   return model;
 }
 
+TEST(PretrainedXlmr, TokenizerClassOverModelType) {
+  // multilingual-e5-small's layout: a BertModel config with an XLM-R tokenizer.
+  TempDir t;
+  const std::string dir = xlmr_json_dir(t, "e5like", 12);
+  t.write("e5like/config.json", "{\"model_type\": \"bert\", \"tokenizer_class\": \"XLMRobertaTokenizer\", "
+                                "\"vocab_size\": 12}");
+  PretrainedTokenizer tok = load_pretrained_tokenizer(dir, "cfg");
+  EXPECT_EQ(tok.family, "xlm-roberta");
+  EXPECT_EQ(tok.base_vocab_size, 10);
+  EXPECT_EQ(tok.placeholder_ids.at("<PHONE>"), 10);  // after the pieces, as transformers' add_tokens
+  EXPECT_EQ(tok.details["model_type"], "bert");
+  EXPECT_EQ(tok.details["checkpoint_vocab_size"], 12);
+}
+
 TEST(PretrainedXlmr, SentencepieceModelWithFairseqIds) {
   TempDir t;
   std::system(("mkdir -p " + t.file("spm")).c_str());
@@ -236,6 +250,17 @@ TEST(PretrainedBadDirs, MessagesNameTheFile) {
   xlmr_json_dir(t, "xsize", 1000);
   e = error_of(t.file("xsize"));
   EXPECT_NE(e.find("xsize/tokenizer.json has 10 pieces but"), std::string::npos) << e;
+
+  // A few unused embedding rows are fine (multilingual-e5-small: 250,037 rows, 250,002 pieces).
+  bert_dir(t, "padded", 37 + 35);
+  EXPECT_EQ(load_pretrained_tokenizer(t.file("padded"), "cfg").base_vocab_size, 37);
+
+  // tokenizer_class decides the family before model_type; an unknown class is refused.
+  bert_dir(t, "cls", -1, "{\"tokenizer_class\": \"BertJapaneseTokenizer\"}");
+  e = error_of(t.file("cls"));
+  EXPECT_NE(e.find("cls/tokenizer_config.json: tokenizer_class 'BertJapaneseTokenizer' is not supported"),
+            std::string::npos)
+      << e;
 
   bert_dir(t, "badjson");
   t.write("badjson/config.json", "{\"model_type\": ");
