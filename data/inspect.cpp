@@ -110,7 +110,8 @@ std::string format_inspection(const nlohmann::json& r) {
     const auto& p = t["pretrained"];
     o << "  pretrained: " << p.value("family", "?") << " (" << p.value("kind", "?") << ", from "
       << p.value("source", "?") << ") " << p.value("dir", "?") << "\n";
-    o << "  checkpoint vocab " << p.value("base_vocab_size", 0) << ", added " << p.value("added", nlohmann::json::array()).dump();
+    o << "  tokenizer pieces " << p.value("base_vocab_size", 0) << " (checkpoint rows "
+      << p.value("checkpoint_vocab_size", 0) << "), added " << p.value("added", nlohmann::json::array()).dump();
     if (p.value("pruned", false))
       o << ", pruned: kept " << p.value("vocab_size", 0) << " of " << p.value("encoder_vocab_size", 0) << " pieces";
     else

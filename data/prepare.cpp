@@ -353,6 +353,10 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   int unk_id = 0;
   if (!cfg.tokenizer_pretrained.empty()) {
     pre = load_pretrained_tokenizer(cfg.tokenizer_pretrained, cfg.config_path + ": tokenizer.pretrained");
+    if (pre->max_positions > 0 && cfg.max_length > pre->max_positions)
+      throw UserError(cfg.config_path + ": max_length " + std::to_string(cfg.max_length) + " is more than the " +
+                      std::to_string(pre->max_positions) + " positions the checkpoint takes (" + pre->dir +
+                      "/config.json max_position_embeddings); lower max_length");
     model_bytes = pre->model_bytes;
     tokenizer_type = pre->tokenizer_type;
     encoder = pre->encoder.get();

@@ -489,6 +489,10 @@ PretrainedTokenizer load_pretrained_tokenizer(const std::string& dir_in, const s
   t.dir = dir;
   if (family == "bert") load_bert(t, d, config_vocab, tok_config, special_map);
   else load_xlmr(t, d, config_vocab, tok_config, special_map);
+  // XLM-RoBERTa models number positions from padding_idx + 1 (two rows fewer usable).
+  if (config.contains("max_position_embeddings") && config["max_position_embeddings"].is_number_integer())
+    t.max_positions = config["max_position_embeddings"].get<int64_t>() - (model_type == "xlm-roberta" ? 2 : 0);
+  t.details["max_positions"] = t.max_positions;
   t.details["tokenizer_class"] = tokenizer_class;
   t.details["checkpoint_vocab_size"] = config_vocab;  // embedding rows; base_vocab_size of them are pieces
   t.details["dir"] = fs::absolute(dir).lexically_normal().string();

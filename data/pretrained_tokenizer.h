@@ -48,6 +48,7 @@ struct PretrainedTokenizer {
   std::vector<std::string> added;        // pieces added here; id base_vocab_size + j
   std::map<std::string, int> placeholder_ids;  // every placeholder -> its encoder id
   SpecialToken pad, unk, cls, sep, mask;
+  int64_t max_positions = 0;  // the longest input the model takes (config.json; 0 = not stated)
   std::map<std::string, std::string> files;  // every file read -> its sha256
   std::string tokenizer_sha256;  // sha256 of the `sha256sum` lines ("<sha256>  <name>\n") of `files`, by name
   std::string model_bytes;       // what /tokenizer/model stores to re-create the encoder

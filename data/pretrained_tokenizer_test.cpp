@@ -366,6 +366,23 @@ TEST(PreparePretrained, PruningKeepsUsedPiecesSpecialsAndPlaceholders) {
   EXPECT_EQ(p["special_tokens"]["cls"]["id"], pi.cls_id);
 }
 
+TEST(PreparePretrained, MaxLengthWithinTheModelsPositions) {
+  PrepareFixture f("{pretrained: bert}");
+  f.t.write("bert/config.json", "{\"model_type\": \"bert\", \"vocab_size\": 37, \"max_position_embeddings\": 6}");
+  try {
+    f.run();  // max_length 8
+    ADD_FAILURE();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("max_length 8 is more than the 6 positions"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(file_exists(f.out));
+  // XLM-R numbers positions from 2: 514 rows take 512 tokens.
+  TempDir t;
+  const std::string dir = xlmr_json_dir(t);
+  t.write("xlmr/config.json", "{\"model_type\": \"xlm-roberta\", \"vocab_size\": 10, \"max_position_embeddings\": 514}");
+  EXPECT_EQ(load_pretrained_tokenizer(dir, "cfg").max_positions, 512);
+}
+
 TEST(PreparePretrained, ConfigConflictsAreErrors) {
   for (const char* tok : {"{pretrained: bert, type: char}", "{pretrained: bert, model: x.model}",
                           "{pretrained: bert, vocab_size: 100}"}) {
