@@ -207,6 +207,13 @@ void finish(PretrainedTokenizer& t, CheckpointDir& d, const Vocab& v, const Spec
   t.framing.cls_id = t.cls.id;
   t.framing.sep_id = t.sep.id;
   t.framing.pair_truncation = Framing::PairTruncation::kHuggingFace;
+  // The checkpoint's own added tokens must be pieces of its vocabulary: ids past it would have
+  // no embedding row in the numbering here.
+  for (const auto& a : added_tokens)
+    if (a.id < 0 || a.id >= t.base_vocab_size)
+      throw UserError(d.dir() + ": the added token " + a.content + " has id " + std::to_string(a.id) +
+                      ", outside the tokenizer's " + std::to_string(t.base_vocab_size) +
+                      " pieces; tokenizers with added tokens past their vocabulary are not supported");
   for (const SpecialToken* s : {&t.pad, &t.unk, &t.cls, &t.sep, &t.mask}) added_tokens.push_back({s->piece, s->id});
   // Our placeholders: the checkpoint's own piece when it has one (as transformers' add_tokens does),
   // else a new id after its vocabulary.
@@ -278,10 +285,13 @@ void load_bert(PretrainedTokenizer& t, CheckpointDir& d, int64_t config_vocab, c
   check_vocab_size(d, t.source_file, t.base_vocab_size, config_vocab);
 
   BertBasicOptions o;
-  o.lowercase = tok_config.value("do_lower_case", true);  // transformers' default, also for Chinese BERTs
+  auto flag = [&](const char* key, bool dflt) {
+    return tok_config.contains(key) && tok_config[key].is_boolean() ? tok_config[key].get<bool>() : dflt;
+  };
+  o.lowercase = flag("do_lower_case", true);  // transformers' default, also for Chinese BERTs
   if (tok_config.contains("strip_accents") && tok_config["strip_accents"].is_boolean())
     o.strip_accents = tok_config["strip_accents"].get<bool>();
-  o.tokenize_chinese_chars = tok_config.value("tokenize_chinese_chars", true);
+  o.tokenize_chinese_chars = flag("tokenize_chinese_chars", true);
   const SpecialNames names = special_names(tok_config, special_map, {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", {}});
   auto wp = std::make_shared<WordPiece>(vocab, names.unk, d.path(t.source_file));
   Vocab v{[wp](const std::string& p) { return wp->id_of(p); }, t.base_vocab_size};

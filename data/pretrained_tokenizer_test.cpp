@@ -262,6 +262,11 @@ TEST(PretrainedBadDirs, MessagesNameTheFile) {
             std::string::npos)
       << e;
 
+  // An added token past the vocabulary (tokenizer_config.json added_tokens_decoder).
+  bert_dir(t, "past", -1, "{\"added_tokens_decoder\": {\"40\": {\"content\": \"[NEW]\"}}}");
+  e = error_of(t.file("past"));
+  EXPECT_NE(e.find("the added token [NEW] has id 40, outside the tokenizer's 37 pieces"), std::string::npos) << e;
+
   bert_dir(t, "badjson");
   t.write("badjson/config.json", "{\"model_type\": ");
   e = error_of(t.file("badjson"));
