@@ -59,6 +59,11 @@ AugmentResult augment_dataset(const AugmentOptions& o) {
                     "a transfer set; augment a single_label or pair dataset");
   if (std::find(info.split_names.begin(), info.split_names.end(), o.split) == info.split_names.end())
     throw UserError(o.in_path + ": no split '" + o.split + "' to augment");
+  if (!info.pretrained_json.empty())
+    // The copies' texts are decoded with the file's sentencepiece model; a checkpoint's own tokenizer
+    // (vocab.txt, shifted or pruned ids) has no decoder here yet.
+    throw UserError(o.in_path + ": prepared with a pretrained checkpoint's tokenizer (tokenizer.pretrained); "
+                    "kd data augment supports files with a tokenizer trained or reused by kd data prepare only");
   const std::string model_bytes = read_tokenizer_model(o.in_path);
   Tokenizer tok(model_bytes, o.in_path + " (tokenizer)");
   const int mask_id = tok.piece_id("[MASK]");

@@ -128,16 +128,33 @@ DatasetConfig load_dataset_config(const std::string& path, const std::vector<std
 
   d.dedup = c.get<bool>("dedup", true);
   Config tok = c.child("tokenizer");
-  d.tokenizer.type = tok.get_choice("type", "unigram", {"unigram", "bpe", "char"});
-  d.tokenizer.vocab_size = tok.get<int64_t>("vocab_size", 8000);
-  tok.check(d.tokenizer.vocab_size >= 16, "vocab_size", "must be >= 16");
-  d.tokenizer.character_coverage = tok.get<double>("character_coverage", 0.9995);
-  tok.check(d.tokenizer.character_coverage > 0 && d.tokenizer.character_coverage <= 1, "character_coverage",
-            "must be in (0, 1]");
-  std::string model = tok.get<std::string>("model", "");
-  if (!model.empty()) d.tokenizer.model_path = resolve_path(expand_env(model, path + ": tokenizer.model"), cfg_dir);
-  d.tokenizer.threads = tok.get<int>("threads", 1);
-  tok.check(d.tokenizer.threads >= 1, "threads", "must be >= 1");
+  if (tok.has("pretrained")) {
+    // A checkpoint's own tokenizer: nothing is trained or reused, so the sentencepiece keys have no
+    // meaning, and giving one is a mistake to point out rather than to ignore.
+    for (const char* key : {"model", "type", "vocab_size", "character_coverage", "threads"})
+      if (tok.has(key))
+        tok.fail(key, std::string("cannot be combined with tokenizer.pretrained (the checkpoint's own tokenizer is "
+                                  "used; nothing is trained or reused): remove tokenizer.") + key +
+                          " or tokenizer.pretrained");
+    const std::string dir = tok.require<std::string>("pretrained");
+    tok.check(!dir.empty(), "pretrained", "must name a Hugging Face checkpoint directory");
+    d.tokenizer_pretrained = resolve_path(expand_env(dir, path + ": tokenizer.pretrained"), cfg_dir);
+    d.tokenizer_prune = tok.get<bool>("prune", false);
+  } else {
+    if (tok.has("prune"))
+      tok.fail("prune", "needs tokenizer.pretrained: pruning keeps the pieces of a pretrained vocabulary that the "
+                        "data uses (a tokenizer trained here has only those already)");
+    d.tokenizer.type = tok.get_choice("type", "unigram", {"unigram", "bpe", "char"});
+    d.tokenizer.vocab_size = tok.get<int64_t>("vocab_size", 8000);
+    tok.check(d.tokenizer.vocab_size >= 16, "vocab_size", "must be >= 16");
+    d.tokenizer.character_coverage = tok.get<double>("character_coverage", 0.9995);
+    tok.check(d.tokenizer.character_coverage > 0 && d.tokenizer.character_coverage <= 1, "character_coverage",
+              "must be in (0, 1]");
+    std::string model = tok.get<std::string>("model", "");
+    if (!model.empty()) d.tokenizer.model_path = resolve_path(expand_env(model, path + ": tokenizer.model"), cfg_dir);
+    d.tokenizer.threads = tok.get<int>("threads", 1);
+    tok.check(d.tokenizer.threads >= 1, "threads", "must be >= 1");
+  }
   d.keep_original_text = c.get<bool>("keep_original_text", false);
 
   c.check_unknown_keys();

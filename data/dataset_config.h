@@ -3,7 +3,7 @@
 // Every key, its default and meaning: docs/data.md.
 //
 // Paths: `${NAME}` is replaced by the environment variable NAME (an unset one is
-// an error); a relative inputs.dir or tokenizer.model resolves against the
+// an error); a relative inputs.dir, tokenizer.model or tokenizer.pretrained resolves against the
 // config file's folder; input files resolve against inputs.dir. `--input-dir`
 // replaces inputs.dir.
 #pragma once
@@ -42,7 +42,9 @@ struct DatasetConfig {
   NormalizeOptions normalize;
   MaskOptions mask;
   bool dedup = true;
-  TokenizerOptions tokenizer;
+  TokenizerOptions tokenizer;         // the sentencepiece tokenizer trained or reused here
+  std::string tokenizer_pretrained;   // tokenizer.pretrained: a Hugging Face checkpoint directory ("" = none)
+  bool tokenizer_prune = false;       // tokenizer.prune: keep only the checkpoint's pieces the data uses
   bool keep_original_text = false;
   std::string resolved_yaml;  // the whole config with defaults and overrides
 };

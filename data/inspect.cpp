@@ -28,6 +28,15 @@ nlohmann::json inspect_dataset(const std::string& path) {
       return nlohmann::json(s);
     }
   };
+  if (!info.pretrained_json.empty()) {
+    // A checkpoint's own tokenizer: where it came from, what was added, and the pruning.
+    nlohmann::json p = parse(info.pretrained_json);
+    int64_t added_rows = 0;
+    for (int32_t row : info.vocab_map) added_rows += row < 0;
+    r["tokenizer"]["pretrained"] = p;
+    r["tokenizer"]["vocab_map"] = {{"entries", info.vocab_map.size()}, {"added", added_rows},
+                                   {"checkpoint_rows", static_cast<int64_t>(info.vocab_map.size()) - added_rows}};
+  }
   r["provenance"] = {{"source_files", parse(info.source_files_json)},
                      {"normalization", parse(info.normalization_json)},
                      {"masking", parse(info.masking_json)},
@@ -97,6 +106,20 @@ std::string format_inspection(const nlohmann::json& r) {
   o << "tokenizer: " << t["type"].get<std::string>() << ", vocab " << t["vocab_size"] << ", sha256 "
     << t["sha256"].get<std::string>() << " (pad " << t["pad_id"] << ", unk " << t["unk_id"] << ", cls " << t["cls_id"]
     << ", sep " << t["sep_id"] << ")\n";
+  if (t.contains("pretrained") && t["pretrained"].is_object()) {
+    const auto& p = t["pretrained"];
+    o << "  pretrained: " << p.value("family", "?") << " (" << p.value("kind", "?") << ", from "
+      << p.value("source", "?") << ") " << p.value("dir", "?") << "\n";
+    o << "  tokenizer pieces " << p.value("base_vocab_size", 0) << " (checkpoint rows "
+      << p.value("checkpoint_vocab_size", 0) << "), added " << p.value("added", nlohmann::json::array()).dump();
+    if (p.value("pruned", false))
+      o << ", pruned: kept " << p.value("vocab_size", 0) << " of " << p.value("encoder_vocab_size", 0) << " pieces";
+    else
+      o << ", not pruned";
+    o << "; vocab_map: " << t["vocab_map"]["checkpoint_rows"] << " checkpoint rows + " << t["vocab_map"]["added"]
+      << " new\n";
+    if (p.contains("do_lower_case")) o << "  do_lower_case " << p["do_lower_case"].dump() << "\n";
+  }
   o << "splits:\n";
   for (const auto& s : r["splits"]) {
     o << "  " << std::left << std::setw(6) << s["name"].get<std::string>() << std::right << " " << s["examples"]

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <iomanip>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -17,10 +19,13 @@
 #include "dataset_config.h"
 #include "dataset_file.h"
 #include "pii_masker.h"
+#include "pretrained_tokenizer.h"
 #include "record_reader.h"
 #include "splitter.h"
 #include "text_normalizer.h"
+#include "text_encoder.h"
 #include "tokenizer_trainer.h"
+#include "vocab_pruning.h"
 
 namespace zl {
 
@@ -341,22 +346,45 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   auto t_tok = Clock::now();
   std::string model_bytes;
   std::string tokenizer_type = cfg.tokenizer.type;
-  if (!cfg.tokenizer.model_path.empty()) {
-    if (!file_exists(cfg.tokenizer.model_path))
-      throw UserError(cfg.config_path + ": tokenizer.model " + cfg.tokenizer.model_path +
-                      " does not exist; fix the path or leave tokenizer.model empty to train one");
-    model_bytes = read_file(cfg.tokenizer.model_path);
-    tokenizer_type = "reused:" + basename_of(cfg.tokenizer.model_path);
+  std::unique_ptr<Tokenizer> tok;       // trained or reused here
+  std::optional<PretrainedTokenizer> pre;  // a checkpoint's own (tokenizer.pretrained)
+  const TextEncoder* encoder = nullptr;
+  Framing framing;
+  int unk_id = 0;
+  if (!cfg.tokenizer_pretrained.empty()) {
+    pre = load_pretrained_tokenizer(cfg.tokenizer_pretrained, cfg.config_path + ": tokenizer.pretrained");
+    if (pre->max_positions > 0 && cfg.max_length > pre->max_positions)
+      throw UserError(cfg.config_path + ": max_length " + std::to_string(cfg.max_length) + " is more than the " +
+                      std::to_string(pre->max_positions) + " positions the checkpoint takes (" + pre->dir +
+                      "/config.json max_position_embeddings); lower max_length");
+    model_bytes = pre->model_bytes;
+    tokenizer_type = pre->tokenizer_type;
+    encoder = pre->encoder.get();
+    framing = pre->framing;
+    unk_id = pre->unk.id;
   } else {
-    std::vector<std::string> corpus;
-    corpus.reserve(splits[0].examples.size() * (pair ? 2 : 1));
-    for (const auto& e : splits[0].examples) {
-      corpus.push_back(e.text);
-      if (pair) corpus.push_back(e.text_b);
+    if (!cfg.tokenizer.model_path.empty()) {
+      if (!file_exists(cfg.tokenizer.model_path))
+        throw UserError(cfg.config_path + ": tokenizer.model " + cfg.tokenizer.model_path +
+                        " does not exist; fix the path or leave tokenizer.model empty to train one");
+      model_bytes = read_file(cfg.tokenizer.model_path);
+      tokenizer_type = "reused:" + basename_of(cfg.tokenizer.model_path);
+    } else {
+      std::vector<std::string> corpus;
+      corpus.reserve(splits[0].examples.size() * (pair ? 2 : 1));
+      for (const auto& e : splits[0].examples) {
+        corpus.push_back(e.text);
+        if (pair) corpus.push_back(e.text_b);
+      }
+      model_bytes = train_sentencepiece(corpus, cfg.tokenizer);
     }
-    model_bytes = train_sentencepiece(corpus, cfg.tokenizer);
+    tok = std::make_unique<Tokenizer>(model_bytes, cfg.tokenizer.model_path.empty() ? "trained tokenizer"
+                                                                                    : cfg.tokenizer.model_path);
+    encoder = tok.get();
+    framing.cls_id = tok->cls_id();
+    framing.sep_id = tok->sep_id();
+    unk_id = tok->unk_id();
   }
-  Tokenizer tok(model_bytes, cfg.tokenizer.model_path.empty() ? "trained tokenizer" : cfg.tokenizer.model_path);
   const double t_tokenizer = seconds_since(t_tok);
 
   // --- token ids ----------------------------------------------------------------------
@@ -381,33 +409,14 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     for (const auto& name : label_names) label_counts[name] = 0;
     for (size_t k = 0; k < cfg.reader.fields.meta.size(); ++k) d.meta[cfg.reader.fields.meta[k]].reserve(n);
     for (auto& e : s.examples) {
-      tok.encode(e.text, ia);
-      size_t la = ia.size(), lb = 0;
-      if (pair) {
-        tok.encode(e.text_b, ib);
-          lb = ib.size();
-        const size_t budget = static_cast<size_t>(L - 3);
-        if (la + lb > budget) ++truncated;
-        while (la + lb > budget) (la >= lb ? la : lb)--;  // trim the longer side first
-      } else {
-        const size_t budget = static_cast<size_t>(L - 2);
-        if (la > budget) {
-          ++truncated;
-          la = budget;
-        }
-      }
-      for (size_t k = 0; k < la; ++k) unk += ia[k] == tok.unk_id();
-      for (size_t k = 0; k < lb; ++k) unk += ib[k] == tok.unk_id();
+      encoder->encode(e.text, ia);
+      if (pair) encoder->encode(e.text_b, ib);
+      size_t la = 0, lb = 0;
+      truncated += frame_example(framing, ia, pair ? &ib : nullptr, static_cast<size_t>(L), d.input_ids,
+                                 pair ? &d.segment_ids : nullptr, la, lb);
+      for (size_t k = 0; k < la; ++k) unk += ia[k] == unk_id;
+      for (size_t k = 0; k < lb; ++k) unk += ib[k] == unk_id;
       content_tokens += static_cast<int64_t>(la + lb);
-      d.input_ids.push_back(tok.cls_id());
-      d.input_ids.insert(d.input_ids.end(), ia.begin(), ia.begin() + static_cast<long>(la));
-      d.input_ids.push_back(tok.sep_id());
-      if (pair) {
-        d.segment_ids.insert(d.segment_ids.end(), la + 2, 0);
-        d.input_ids.insert(d.input_ids.end(), ib.begin(), ib.begin() + static_cast<long>(lb));
-        d.input_ids.push_back(tok.sep_id());
-        d.segment_ids.insert(d.segment_ids.end(), lb + 1, 1);
-      }
       d.offsets.push_back(static_cast<int64_t>(d.input_ids.size()));
       lengths.push_back(d.offsets.back() - d.offsets[d.offsets.size() - 2]);
       d.ids.push_back(std::move(e.id));
@@ -445,6 +454,62 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
                     {"mean", std::round(mean * 100) / 100}}},
     };
   }
+
+  // --- the vocabulary of a pretrained tokenizer: the map to the checkpoint's rows, pruning ---
+  DatasetInfo info;
+  std::string vocab_line;
+  if (pre) {
+    VocabPlan plan;
+    const int64_t encoder_vocab = pre->encoder_vocab_size();
+    if (cfg.tokenizer_prune) {
+      // Keep what the prepared splits use, the special tokens and every placeholder (a later
+      // dataset or augmentation may need a placeholder this one never saw).
+      std::vector<bool> keep(static_cast<size_t>(encoder_vocab), false);
+      for (const auto& d : out)
+        for (int32_t id : d.input_ids) keep[static_cast<size_t>(id)] = true;
+      for (const SpecialToken* t : {&pre->pad, &pre->unk, &pre->cls, &pre->sep, &pre->mask})
+        keep[static_cast<size_t>(t->id)] = true;
+      for (const auto& [piece, id] : pre->placeholder_ids) keep[static_cast<size_t>(id)] = true;
+      plan = pruned_vocab(keep, pre->base_vocab_size);
+      for (auto& d : out) remap_ids(plan, d.input_ids);
+    } else {
+      plan = full_vocab(encoder_vocab, pre->base_vocab_size);
+    }
+    auto file_id = [&](int id) { return plan.file_id[static_cast<size_t>(id)]; };
+    nlohmann::json j = pre->details;
+    j["pruned"] = cfg.tokenizer_prune;
+    j["vocab_size"] = plan.size();
+    j["encoder_vocab_size"] = encoder_vocab;
+    nlohmann::json specials = nlohmann::json::object();
+    for (const auto& [name, t] : {std::pair<const char*, const SpecialToken*>{"pad", &pre->pad}, {"unk", &pre->unk},
+                                  {"cls", &pre->cls}, {"sep", &pre->sep}, {"mask", &pre->mask}})
+      specials[name] = {{"piece", t->piece}, {"id", file_id(t->id)}, {"checkpoint_id", t->id}};
+    j["special_tokens"] = specials;
+    nlohmann::json placeholders = nlohmann::json::object();
+    for (const auto& [piece, id] : pre->placeholder_ids) placeholders[piece] = file_id(id);
+    j["placeholders"] = placeholders;
+    info.pretrained_json = j.dump();
+    info.vocab_map = plan.vocab_map;
+    info.vocab_size = plan.size();
+    info.pad_id = file_id(pre->pad.id);
+    info.unk_id = file_id(pre->unk.id);
+    info.cls_id = file_id(pre->cls.id);
+    info.sep_id = file_id(pre->sep.id);
+    info.tokenizer_sha256 = pre->tokenizer_sha256;
+    std::ostringstream v;
+    v << "  vocabulary: " << pre->family << " checkpoint " << pre->dir << " (" << pre->source_file << ", "
+      << pre->base_vocab_size << " pieces + " << pre->added.size() << " added placeholders)";
+    if (cfg.tokenizer_prune) v << ", pruned: kept " << plan.size() << " of " << encoder_vocab << " pieces";
+    v << "\n";
+    vocab_line = v.str();
+  } else {
+    info.vocab_size = tok->vocab_size();
+    info.pad_id = tok->pad_id();
+    info.unk_id = tok->unk_id();
+    info.cls_id = tok->cls_id();
+    info.sep_id = tok->sep_id();
+    info.tokenizer_sha256 = sha256_hex(model_bytes);
+  }
   const double t_encode = seconds_since(t_enc);
   const double cpu_encode = cpu_seconds() - cpu_enc_start;
 
@@ -459,16 +524,9 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
       {"skipped_examples", bad.examples()},
       {"dedup", cfg.dedup},
   };
-  DatasetInfo info;
   info.task = cfg.task;
   info.label_names = label_names;
   info.max_length = L;
-  info.vocab_size = tok.vocab_size();
-  info.pad_id = tok.pad_id();
-  info.unk_id = tok.unk_id();
-  info.cls_id = tok.cls_id();
-  info.sep_id = tok.sep_id();
-  info.tokenizer_sha256 = sha256_hex(model_bytes);
   info.tokenizer_type = tokenizer_type;
   info.normalization_json = cfg.normalize.to_json();
   info.masking_json = cfg.mask.to_json();
@@ -500,7 +558,8 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   o << std::fixed << std::setprecision(1);
   o << "prepared " << (cfg.name.empty() ? opt.config_path : cfg.name) << " -> " << opt.out_path << "\n";
   o << "  task " << task_name(cfg.task) << ", " << label_names.size() << " labels, max_length " << L
-    << ", tokenizer " << tokenizer_type << " (vocab " << tok.vocab_size() << ")\n";
+    << ", tokenizer " << tokenizer_type << " (vocab " << info.vocab_size << ")\n";
+  o << vocab_line;
   o << "  splits:\n";
   for (const auto& s : splits) {
     const auto& st = split_stats[s.name];

@@ -4,7 +4,9 @@
 //   read (JSONL/CSV/TSV, UTF-8 checked) -> normalize (NFKC, control characters,
 //   white space, t2s) -> mask personal data -> empty check -> labels
 // then per split: dedup, leakage report against train, tokenizer (trained on
-// the train split or reused), token ids, and one atomic write of the file.
+// the train split, reused, or a pretrained checkpoint's own: tokenizer.pretrained),
+// token ids (with a pretrained tokenizer: the vocab map and optional pruning), and one
+// atomic write of the file.
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "text_encoder.h"
+
 namespace zl {
 
 struct TokenizerOptions {
@@ -29,13 +31,13 @@ const std::vector<std::string>& placeholder_symbols();
 // Trains a model on `texts`; returns the serialized model bytes.
 std::string train_sentencepiece(const std::vector<std::string>& texts, const TokenizerOptions& options);
 
-class Tokenizer {
+class Tokenizer : public TextEncoder {
  public:
   // Loads serialized model bytes; `source` names them in errors. Throws
   // UserError when the model lacks [PAD] [UNK] [CLS] [SEP].
   Tokenizer(const std::string& model_bytes, const std::string& source);
-  ~Tokenizer();
-  void encode(std::string_view text, std::vector<int>& ids) const;
+  ~Tokenizer() override;
+  void encode(std::string_view text, std::vector<int>& ids) const override;
   int vocab_size() const;
   int pad_id() const { return pad_; }
   int unk_id() const { return unk_; }
