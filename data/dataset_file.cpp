@@ -50,9 +50,55 @@ std::string compute_content_sha256(const DatasetInfo& info, const std::vector<Sp
   return h.hex_digest();
 }
 
+namespace {
+// Length-prefixed, so ("ab", "c") and ("a", "bc") hash differently.
+void update_string(Sha256& h, const std::string& s) {
+  const uint64_t n = s.size();
+  h.update(&n, sizeof n);
+  h.update(s);
+}
+void update_strings(Sha256& h, const std::vector<std::string>& v) {
+  const uint64_t n = v.size();
+  h.update(&n, sizeof n);
+  for (const auto& s : v) update_string(h, s);
+}
+}  // namespace
+
+std::string compute_split_text_sha256(const SplitData& s) {
+  Sha256 h;
+  update_string(h, "zhengliu.split-text.v1");
+  update_string(h, s.name);
+  update_strings(h, s.ids);
+  update_strings(h, s.text);
+  update_strings(h, s.text_b);
+  const uint64_t nl = s.labels.size(), nm = s.multi_hot.size();
+  h.update(&nl, sizeof nl);
+  h.update(s.labels.data(), s.labels.size() * sizeof(int32_t));
+  h.update(&nm, sizeof nm);
+  h.update(s.multi_hot.data(), s.multi_hot.size());
+  return h.hex_digest();
+}
+
+std::string compute_text_sha256(const DatasetInfo& info, const std::vector<SplitData>& splits,
+                                std::map<std::string, std::string>* per_split) {
+  std::map<std::string, std::string> by_name;  // sorted by split name
+  for (const auto& s : splits) by_name[s.name] = compute_split_text_sha256(s);
+  Sha256 h;
+  update_string(h, "zhengliu.dataset-text.v1");
+  update_string(h, task_name(info.task));
+  update_strings(h, info.label_names);
+  for (const auto& [name, sha] : by_name) {
+    update_string(h, name);
+    update_string(h, sha);
+  }
+  if (per_split) *per_split = by_name;
+  return h.hex_digest();
+}
+
 void write_dataset_file(const std::string& path, DatasetInfo info, const std::vector<SplitData>& splits,
                         const std::string& tokenizer_model_bytes) {
   info.content_sha256 = compute_content_sha256(info, splits);
+  info.text_sha256 = compute_text_sha256(info, splits, &info.split_text_sha256);
   auto f = h5::File::create(path);
   f.set_attr("/", "format", std::string(kDatasetFormat));
   f.set_attr("/", "format_version", kDatasetFormatVersion);
@@ -72,6 +118,7 @@ void write_dataset_file(const std::string& path, DatasetInfo info, const std::ve
   f.set_attr("/", "stats", info.stats_json);
   f.set_attr("/", "toolkit_version", info.toolkit_version);
   f.set_attr("/", "content_sha256", info.content_sha256);
+  f.set_attr("/", "text_sha256", info.text_sha256);
   f.set_attr("/", "created_at", info.created_at);
   if (!info.config_yaml.empty()) f.set_attr("/", "config", info.config_yaml);
   f.write_bytes("/tokenizer/model", tokenizer_model_bytes);
@@ -84,6 +131,7 @@ void write_dataset_file(const std::string& path, DatasetInfo info, const std::ve
     if (s.offsets.size() != n + 1 || static_cast<size_t>(s.offsets.back()) != s.input_ids.size())
       throw std::runtime_error("split " + s.name + ": offsets do not match input_ids");
     f.create_group(g);
+    f.set_attr(g, "text_sha256", info.split_text_sha256.at(s.name));
     f.write_strings(g + "/ids", s.ids);
     f.write<int32_t>(g + "/input_ids", s.input_ids);
     f.write<int64_t>(g + "/offsets", s.offsets);
@@ -129,6 +177,7 @@ DatasetInfo read_dataset_info(const std::string& path) {
   info.toolkit_version = f.attr_string("/", "toolkit_version");
   info.content_sha256 = f.attr_string("/", "content_sha256");
   info.created_at = f.attr_string("/", "created_at");
+  if (f.has_attr("/", "text_sha256")) info.text_sha256 = f.attr_string("/", "text_sha256");
   if (f.has_attr("/", "config")) info.config_yaml = f.attr_string("/", "config");
   if (f.has_attr("/", "pretrained_tokenizer")) info.pretrained_json = f.attr_string("/", "pretrained_tokenizer");
   if (f.exists("/tokenizer/vocab_map")) {
@@ -138,6 +187,10 @@ DatasetInfo read_dataset_info(const std::string& path) {
                       " entries but vocab_size is " + std::to_string(info.vocab_size) + "; prepare the data again");
   }
   info.split_names = f.list("/splits");
+  for (const auto& s : info.split_names) {
+    const std::string g = "/splits/" + s;
+    info.split_text_sha256[s] = f.has_attr(g, "text_sha256") ? f.attr_string(g, "text_sha256") : "";
+  }
   return info;
 }
 
@@ -184,6 +237,16 @@ SplitData read_split_labels(const std::string& path, const std::string& split) {
   auto f = h5::File::open_read(path);
   std::string g;
   return read_ids_and_labels(f, info, path, split, g);
+}
+
+SplitData read_split_texts(const std::string& path, const std::string& split) {
+  DatasetInfo info = read_dataset_info(path);
+  auto f = h5::File::open_read(path);
+  std::string g;
+  SplitData s = read_ids_and_labels(f, info, path, split, g);
+  if (f.exists(g + "/text")) s.text = f.read_strings(g + "/text");
+  if (info.task == Task::kPair && f.exists(g + "/text_b")) s.text_b = f.read_strings(g + "/text_b");
+  return s;
 }
 
 std::string read_tokenizer_model(const std::string& path) {

@@ -5,9 +5,10 @@
 //                          max_length, vocab_size, pad_id, unk_id, cls_id, sep_id,
 //                          tokenizer_sha256, tokenizer_type, normalization (JSON),
 //                          masking (JSON), source_files (JSON), stats (JSON),
-//                          toolkit_version, content_sha256, created_at,
+//                          toolkit_version, content_sha256, text_sha256, created_at,
 //                          config (the resolved dataset config, YAML; optional)
 //   /tokenizer/model       uint8[]  the sentencepiece model bytes
+//   /splits/<name>             attr text_sha256: that split's text checksum (see below)
 //   /splits/<name>/ids         string[n]  stable example ids
 //   /splits/<name>/input_ids   int32[T]   all examples' token ids, concatenated
 //                                         ([CLS] a... [SEP] (b... [SEP])), no padding
@@ -51,6 +52,11 @@ struct DatasetInfo {
   std::string stats_json = "{}";
   std::string toolkit_version;
   std::string content_sha256;  // over ids, tokens, labels of every split: what teacher files pin
+  // Tokenization-independent checksum (compute_text_sha256): equal for two files prepared
+  // from the same inputs and config with different tokenizers, so a teacher file computed
+  // on one is usable with the other (rows align by id). "" for files written before it.
+  std::string text_sha256;
+  std::map<std::string, std::string> split_text_sha256;  // per split (attr of /splits/<name>); "" = absent
   std::string created_at;
   std::string config_yaml;  // the resolved config that made the file ("" when not stored)
   // A pretrained checkpoint's tokenizer (dataset config `tokenizer.pretrained: DIR`):
@@ -83,7 +89,7 @@ struct SplitData {
 };
 
 // Writes a complete dataset file at `path` (callers write to a temporary path
-// and rename; see AtomicFile). Computes and stores content_sha256.
+// and rename; see AtomicFile). Computes and stores content_sha256 and text_sha256.
 void write_dataset_file(const std::string& path, DatasetInfo info, const std::vector<SplitData>& splits,
                         const std::string& tokenizer_model_bytes);
 
@@ -93,10 +99,21 @@ DatasetInfo read_dataset_info(const std::string& path);
 SplitData read_split(const std::string& path, const std::string& split, bool with_text = false);
 // Reads one split's ids and labels only (no tokens): what aligning and checking by id needs.
 SplitData read_split_labels(const std::string& path, const std::string& split);
+// Ids, labels and texts (text, text_b) without tokens: what comparing two files' texts needs.
+SplitData read_split_texts(const std::string& path, const std::string& split);
 std::string read_tokenizer_model(const std::string& path);
 
 // The checksum write_dataset_file stores: label names + every split's ids, tokens, labels
 // (+ the vocab map when there is one: the same ids mean other pieces without it).
 std::string compute_content_sha256(const DatasetInfo& info, const std::vector<SplitData>& splits);
+
+// One split's text checksum: its name, and per row the id, text, text_b (pair task) and
+// label (single/pair) or multi-hot row (multi-label); strings length-prefixed. Not the
+// token ids, offsets, segment ids, tokenizer or vocab map: what the tokenizer decides.
+std::string compute_split_text_sha256(const SplitData& split);
+// The file's text checksum: task, label names, and every split's text checksum in
+// split-name order. `per_split` (optional) receives each split's checksum.
+std::string compute_text_sha256(const DatasetInfo& info, const std::vector<SplitData>& splits,
+                                std::map<std::string, std::string>* per_split = nullptr);
 
 }  // namespace zl

@@ -32,6 +32,9 @@ def parse_args():
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--dtype", default="float32", choices=["float32", "float16"], help="stored logits type")
     p.add_argument("--run-id", help="teacher id recorded in the file (default: the model directory name)")
+    p.add_argument("--sentence", action="store_true",
+                   help="also store each example's sentence vector (the base model's pooler_output, or the "
+                        "first token's last hidden state when it has no pooler) for distill.sentence_weight")
     return p.parse_args()
 
 
@@ -107,13 +110,29 @@ def main():
         h.update(teacher_h5.sha256_file(os.path.join(args.model, wf)).encode())
     checkpoint_sha = h.hexdigest() if weight_files else ""
 
-    out_splits = {}
+    # --sentence: the base model's output, caught on the way to the head (no second pass).
+    captured = []
+    if args.sentence:
+        base = getattr(model, "base_model", None)
+        if base is None or base is model:
+            raise InputError(f"{args.model}: --sentence needs a model with a base encoder (model.base_model)")
+        base.register_forward_hook(lambda _m, _i, out: captured.append(out))
+
+    def sentence_of(out):
+        pooled = getattr(out, "pooler_output", None)
+        if pooled is None:
+            last = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+            pooled = last[:, 0]
+        return pooled.float().cpu().numpy()
+
+    out_splits, out_sentences = {}, {}
     for s in splits:
         d = data[s]
         n = len(d["ids"])
         # Length bucketing: sort by text length so batches pad little; rows are put back by index.
         order_rows = sorted(range(n), key=lambda i: len(d["text"][i]) + (len(d["text_b"][i]) if d["text_b"] else 0))
         logits = np.zeros((n, len(order)), dtype=np.float32)
+        sentence = None
         with torch.no_grad():
             for b in range(0, n, args.batch_size):
                 rows = order_rows[b:b + args.batch_size]
@@ -121,12 +140,20 @@ def main():
                 pair = [d["text_b"][i] for i in rows] if d["text_b"] is not None else None
                 enc = tokenizer(a, pair, padding=True, truncation=True, max_length=args.max_length,
                                 return_tensors="pt").to(device)
+                captured.clear()
                 out = model(**enc).logits.float().cpu().numpy()
                 logits[rows] = out[:, order]
+                if args.sentence:
+                    v = sentence_of(captured[-1])
+                    if sentence is None:
+                        sentence = np.zeros((n, v.shape[1]), dtype=np.float32)
+                    sentence[rows] = v
         if not np.all(np.isfinite(logits)):
             bad = int((~np.isfinite(logits)).any(axis=1).sum())
             raise InputError(f"the model produced non-finite logits for {bad} examples of split '{s}'")
         out_splits[s] = (d["ids"], logits)
+        if args.sentence:
+            out_sentences[s] = sentence if sentence is not None else np.zeros((0, model.config.hidden_size), np.float32)
         y = d.get("labels")
         if y is not None and (y >= 0).any():
             acc = float((logits.argmax(1)[y >= 0] == y[y >= 0]).mean())
@@ -139,7 +166,7 @@ def main():
         splits=out_splits, kind="logits", source="hf",
         teacher_run_id=args.run_id or os.path.basename(os.path.normpath(args.model)),
         param_count=int(sum(p.numel() for p in model.parameters())), checkpoint_sha256=checkpoint_sha,
-        dtype=args.dtype)
+        dtype=args.dtype, dataset_attrs=attrs, sentences=out_sentences if args.sentence else None)
     print(f"wrote {args.out}")
 
 

@@ -188,7 +188,7 @@ def main():
         args.out, task=attrs["task"], label_names=labels, dataset_sha256=attrs["content_sha256"],
         splits=out_splits, kind="probs", source="llm", temperature=1.0,
         teacher_run_id=args.name or os.path.basename(args.answers), param_count=-1,
-        checkpoint_sha256=teacher_h5.sha256_file(args.answers))
+        checkpoint_sha256=teacher_h5.sha256_file(args.answers), dataset_attrs=attrs)
     print(f"wrote {args.out} ({total_no_label} examples without a label token in total)")
 
 

@@ -35,7 +35,10 @@ def _str(v):
 
 
 def read_dataset(path, splits, with_text=True):
-    """Returns (attrs dict, {split: {"ids": [...], "text": [...], "text_b": [...] or None}})."""
+    """Returns (attrs dict, {split: {"ids": [...], "text": [...], "text_b": [...] or None}}).
+    attrs holds task, label_names, content_sha256, text_sha256 ("" for files written before
+    text checksums), split_text_sha256 {split: str} and path (absolute): pass it to
+    write_teacher_file(dataset_attrs=...) so the teacher file records what it was computed on."""
     if not os.path.exists(path):
         raise InputError(f"{path}: dataset file does not exist (check the path)")
     try:
@@ -49,6 +52,9 @@ def read_dataset(path, splits, with_text=True):
             "task": _str(f.attrs["task"]),
             "label_names": [_str(x) for x in f.attrs["label_names"]],
             "content_sha256": _str(f.attrs["content_sha256"]),
+            "text_sha256": _str(f.attrs.get("text_sha256", "")),
+            "split_text_sha256": {},
+            "path": os.path.abspath(path),
         }
         have = list(f["splits"].keys()) if "splits" in f else []
         out = {}
@@ -56,6 +62,7 @@ def read_dataset(path, splits, with_text=True):
             if s not in have:
                 raise InputError(f"{path}: no split '{s}' (the file has: {', '.join(have)})")
             g = f["splits"][s]
+            attrs["split_text_sha256"][s] = _str(g.attrs.get("text_sha256", ""))
             d = {"ids": [_str(x) for x in g["ids"][()]]}
             if attrs["task"] != "multi_label" and "labels" in g:
                 d["labels"] = np.asarray(g["labels"][()], dtype=np.int64)
@@ -95,8 +102,11 @@ def sha256_file(path):
 
 def write_teacher_file(out_path, *, task, label_names, dataset_sha256, splits, kind, source,
                        teacher_run_id, param_count=-1, checkpoint_sha256="", temperature=1.0,
-                       members="[]", dtype="float32"):
-    """splits: {name: (ids list, float array [n, L])}. Writes atomically."""
+                       members="[]", dtype="float32", dataset_attrs=None, sentences=None):
+    """splits: {name: (ids list, float array [n, L])}. Writes atomically.
+    dataset_attrs: read_dataset's attrs (records the dataset's text checksums and path, so
+    the file also serves a dataset prepared from the same inputs with another tokenizer).
+    sentences: optional {name: float array [n, D]}, rows like the split's ids (every split)."""
     if kind not in ("logits", "probs"):
         raise ValueError(kind)
     if dtype not in ("float32", "float16"):
@@ -106,6 +116,16 @@ def write_teacher_file(out_path, *, task, label_names, dataset_sha256, splits, k
     os.makedirs(out_dir, exist_ok=True)
     tmp = f"{out_path}.tmp.{os.getpid()}"
     str_t = h5py.string_dtype("utf-8")
+    dataset_attrs = dataset_attrs or {}
+    split_text = dataset_attrs.get("split_text_sha256", {})
+    sentence_dim = 0
+    if sentences is not None:
+        if set(sentences) != set(splits):
+            raise ValueError("sentences must cover exactly the splits")
+        dims = {np.asarray(v).shape[1] for v in sentences.values() if np.asarray(v).ndim == 2}
+        if len(dims) != 1:
+            raise ValueError(f"sentence vectors of every split must be [n, D] with one D (got {dims})")
+        sentence_dim = int(dims.pop())
     try:
         with h5py.File(tmp, "w") as f:
             f.attrs["format"] = TEACHER_FORMAT
@@ -113,6 +133,9 @@ def write_teacher_file(out_path, *, task, label_names, dataset_sha256, splits, k
             f.attrs["task"] = task
             f.attrs["label_names"] = np.array(label_names, dtype=str_t)
             f.attrs["dataset_sha256"] = dataset_sha256
+            f.attrs["dataset_text_sha256"] = dataset_attrs.get("text_sha256", "")
+            f.attrs["dataset_path"] = dataset_attrs.get("path", "")
+            f.attrs["sentence_dim"] = np.int64(sentence_dim)
             f.attrs["teacher_run_id"] = teacher_run_id
             f.attrs["param_count"] = np.int64(param_count)
             f.attrs["checkpoint_sha256"] = checkpoint_sha256
@@ -133,6 +156,16 @@ def write_teacher_file(out_path, *, task, label_names, dataset_sha256, splits, k
                 g.create_dataset("ids", data=np.array(ids, dtype=object), dtype=str_t)
                 g.create_dataset("logits", data=values.astype(dtype))
                 g.attrs["num_examples"] = np.int64(len(ids))
+                g.attrs["dataset_text_sha256"] = split_text.get(name, "")
+                if sentence_dim:
+                    v = np.asarray(sentences[name], dtype=np.float32)
+                    if v.shape != (len(ids), sentence_dim):
+                        raise ValueError(f"split {name}: sentence vectors {v.shape} vs ({len(ids)}, {sentence_dim})")
+                    if not np.all(np.isfinite(v)):
+                        raise InputError(f"split {name}: the model produced non-finite sentence vectors")
+                    if dtype == "float16" and np.any(np.abs(v) >= 65504):
+                        raise InputError(f"split {name}: sentence vectors do not fit in float16; use --dtype float32")
+                    g.create_dataset("sentence", data=v.astype(dtype))
         os.replace(tmp, out_path)
     finally:
         if os.path.exists(tmp):

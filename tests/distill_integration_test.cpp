@@ -105,12 +105,26 @@ TEST(DistillIntegration, Smp2017IntentTeacherPredictAndStudents) {
   std::cerr << "dev accuracy: teacher " << teacher_acc << ", student " << plain_acc << ", distilled student " << kd_acc
             << std::endl;
 
-  // A stale teacher file: the dataset prepared again with another tokenizer -> refused, exit 2.
+  // The same inputs prepared with another tokenizer: the teacher file serves it (same texts,
+  // rows aligned by id). A dataset from other texts (one changed line): refused, exit 2.
   ASSERT_EQ(sh(bin("kd") + " data prepare --config " + src + "/configs/datasets/smp2017_intent.yaml --out " + t +
                "/smp_unigram.h5 --set tokenizer.type=unigram --set tokenizer.vocab_size=3000 --quiet"),
             0);
-  EXPECT_EQ(sh(bin("kd") + " teacher check " + t + "/teacher.h5 " + t + "/smp_unigram.h5"), 2);
-  EXPECT_EQ(sh(bin("kd") + " distill --data " + t + "/smp_unigram.h5 --teacher " + t + "/teacher.h5 --config " + t +
+  EXPECT_EQ(sh(bin("kd") + " teacher check " + t + "/teacher.h5 " + t + "/smp_unigram.h5"), 0);
+  fs::create_directories(t + "/edited");
+  for (const std::string f : {"train.jsonl", "dev.jsonl", "test.jsonl"}) {
+    std::ifstream in(std::string(ds) + "/smp2017_intent/" + f);
+    std::ofstream out(t + "/edited/" + f);
+    std::string line;
+    for (int i = 0; std::getline(in, line); ++i)
+      out << (f == "train.jsonl" && i == 0 ? nlohmann::json{{"text", "这一行被改过了"}, {"label", "chat"}}.dump() : line)
+          << "\n";
+  }
+  ASSERT_EQ(sh(bin("kd") + " data prepare --config " + src + "/configs/datasets/smp2017_intent.yaml --out " + t +
+               "/smp_edited.h5 --set inputs.dir=" + t + "/edited --quiet"),
+            0);
+  EXPECT_EQ(sh(bin("kd") + " teacher check " + t + "/teacher.h5 " + t + "/smp_edited.h5"), 2);
+  EXPECT_EQ(sh(bin("kd") + " distill --data " + t + "/smp_edited.h5 --teacher " + t + "/teacher.h5 --config " + t +
                "/student.yaml --out " + t + "/kd_stale"),
             2);
   EXPECT_FALSE(fs::exists(t + "/kd_stale/run.json"));

@@ -59,6 +59,14 @@ DistillConfig DistillConfig::from_config(const Config& c, double default_label_s
   im.layers = ic.get<std::vector<std::vector<int64_t>>>("layers", {});
   for (const auto& p : im.layers)
     ic.check(p.size() == 2, "layers", "must be a list of [student_layer, teacher_layer] pairs");
+  d.sentence_weight = c.get<double>("sentence_weight", d.sentence_weight);
+  c.check(d.sentence_weight >= 0 && std::isfinite(d.sentence_weight), "sentence_weight",
+          "must be >= 0 (weight of the sentence-representation term; 0 = off), got " + std::to_string(d.sentence_weight));
+  d.sentence_loss = c.get_choice("sentence_loss", "mse", {"mse", "cosine"}) == "mse" ? SentenceLoss::kMSE
+                                                                                     : SentenceLoss::kCosine;
+  d.sentence_teacher = c.get<int64_t>("sentence_teacher", d.sentence_teacher);
+  c.check(d.sentence_teacher >= -1, "sentence_teacher",
+          "must be the 0-based index of a --teacher file, or -1 (the first file with sentence vectors)");
   if ((im.hidden_weight > 0 || im.attention_weight > 0) && im.teacher_run.empty())
     ic.fail("teacher_run", "is required when hidden_weight or attention_weight is set: the run directory of the "
                            "teacher (trained with kd train on the same dataset)");
@@ -94,16 +102,46 @@ std::vector<uint8_t> choose_gold_rows(const SplitData& split, Task task, int64_t
 
 namespace {
 
-// Learned projections student hidden -> teacher hidden, one per mapped layer pair.
-struct HiddenProjectionsImpl : torch::nn::Module {
+// The learned projections trained and checkpointed with the student (TrainerHooks::
+// extra_module): student hidden -> teacher hidden, one per mapped layer pair
+// ("proj_<i>", the names intermediate-only checkpoints have always had), and
+// student sentence -> teacher sentence ("sentence_proj") when the sentence term is on.
+struct DistillProjectionsImpl : torch::nn::Module {
   std::vector<torch::nn::Linear> proj;
-  HiddenProjectionsImpl(size_t count, int64_t student_hidden, int64_t teacher_hidden) {
+  torch::nn::Linear sentence{nullptr};
+  void add_hidden(size_t count, int64_t student_hidden, int64_t teacher_hidden) {
     for (size_t i = 0; i < count; ++i)
       proj.push_back(register_module("proj_" + std::to_string(i),
                                      torch::nn::Linear(torch::nn::LinearOptions(student_hidden, teacher_hidden))));
   }
+  void add_sentence(int64_t student_dim, int64_t teacher_dim) {
+    sentence = register_module("sentence_proj", torch::nn::Linear(torch::nn::LinearOptions(student_dim, teacher_dim)));
+  }
 };
-TORCH_MODULE(HiddenProjections);
+TORCH_MODULE(DistillProjections);
+
+// The width of the student's ModelOutput::sentence, from one forward pass over a
+// [CLS] [SEP] example: every architecture (and a pretrained encoder) reports it the same way.
+int64_t student_sentence_dim(ClassifierImpl& model, const DatasetInfo& info, const torch::Device& device) {
+  const int64_t L = static_cast<int64_t>(info.label_names.size());
+  SplitData probe;
+  probe.name = "probe";
+  probe.ids = {"probe"};
+  probe.input_ids = {static_cast<int32_t>(info.cls_id), static_cast<int32_t>(info.sep_id)};
+  probe.offsets = {0, 2};
+  if (info.task == Task::kPair) probe.segment_ids = {0, 0};
+  if (info.task == Task::kMultiLabel) probe.multi_hot.assign(static_cast<size_t>(L), 0);
+  else probe.labels = {-1};
+  Batch b = make_batch(probe, info.task, L, info.pad_id, {0}, model.config().max_length).to(device);
+  torch::NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  ModelOutput out = model.forward(b);
+  model.train(was_training);
+  if (!out.sentence.defined() || out.sentence.dim() != 2)
+    throw std::logic_error(model.describe() + ": ModelOutput::sentence is not a [B, D] tensor");
+  return out.sentence.size(1);
+}
 
 struct DistillState {
   DistillConfig cfg;
@@ -117,7 +155,11 @@ struct DistillState {
   // intermediate
   Classifier teacher;
   std::vector<std::pair<int64_t, int64_t>> pairs;
-  HiddenProjections projections{nullptr};
+  DistillProjections projections{nullptr};
+  // sentence term: the chosen teacher's vectors [n_train, sentence_dim] (CPU); data-parallel:
+  // empty, the vectors follow the teachers' logits in Batch::row_extra.
+  torch::Tensor teacher_sentence;
+  int64_t sentence_dim = 0;
 };
 
 std::string teacher_list(const std::vector<std::string>& v) {
@@ -151,12 +193,12 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   opt.temperature = linear_schedule(S.cfg.temperature, S.cfg.temperature_end, step, S.total_steps);
   opt.soft = S.cfg.loss;
   opt.label_smoothing = S.cfg.label_smoothing;
-  KdLossValue v = kd_loss(in, opt);
+  KdLossTerms v = kd_loss_terms(in, opt);
   LossParts lp;
   lp.total = v.total;
-  lp.parts = {{"kd", v.soft}, {"ce", v.hard}};
-  if (S.cfg.alpha != S.cfg.alpha_end) lp.parts.push_back({"alpha", opt.alpha});
-  if (S.cfg.temperature != S.cfg.temperature_end) lp.parts.push_back({"temperature", opt.temperature});
+  // Logged values stay on the device until one copy at the end (one host sync per step).
+  std::vector<std::string> names{"kd", "ce"};
+  std::vector<torch::Tensor> values{v.soft, v.hard};
 
   if (S.teacher) {
     const auto& im = S.cfg.intermediate;
@@ -177,9 +219,24 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
                                  t.attention_probs.at(static_cast<size_t>(tl - 1)), b.attention_mask);
     }
     lp.total = lp.total + im.hidden_weight * hid + im.attention_weight * att;
-    if (im.hidden_weight > 0) lp.parts.push_back({"hidden_mse", hid.item<double>()});
-    if (im.attention_weight > 0) lp.parts.push_back({"attention_kl", att.item<double>()});
+    if (im.hidden_weight > 0) names.push_back("hidden_mse"), values.push_back(hid.detach());
+    if (im.attention_weight > 0) names.push_back("attention_kl"), values.push_back(att.detach());
   }
+  if (S.cfg.sentence_weight > 0) {
+    // Every row of the batch, labelled and transfer rows alike.
+    torch::Tensor ts = b.row_extra.defined() ? b.row_extra.narrow(1, S.n_teachers * S.num_labels, S.sentence_dim)
+                                             : S.teacher_sentence.index_select(0, rows).to(device);
+    torch::Tensor sent = sentence_loss(out.sentence, ts, S.projections->sentence, S.cfg.sentence_loss);
+    lp.total = lp.total + S.cfg.sentence_weight * sent;
+    names.push_back(S.cfg.sentence_loss == SentenceLoss::kMSE ? "sentence_mse" : "sentence_cosine");
+    values.push_back(sent.detach());
+  }
+  for (auto& x : values) x = x.to(torch::kFloat).reshape({});
+  torch::Tensor host = torch::stack(values).to(torch::kCPU, torch::kDouble);
+  const double* h = host.data_ptr<double>();
+  for (size_t i = 0; i < names.size(); ++i) lp.parts.push_back({names[i], h[i]});
+  if (S.cfg.alpha != S.cfg.alpha_end) lp.parts.push_back({"alpha", opt.alpha});
+  if (S.cfg.temperature != S.cfg.temperature_end) lp.parts.push_back({"temperature", opt.temperature});
   return lp;
 }
 
@@ -233,6 +290,11 @@ int run_distill(DistillRequest req) {
       const std::string& path = req.teachers[j];
       check_teacher_file(path, data_path, {train.name});
       TeacherInfo ti = read_teacher_info(path);
+      const bool same_file = teacher_dataset_relation(ti, ctx.info) == TeacherDataset::kSameFile;
+      if (!same_file)
+        std::cerr << "teacher file " << path << " computed on dataset "
+                  << (ti.dataset_path.empty() ? "content " + ti.dataset_sha256 : ti.dataset_path)
+                  << " with another tokenizer; rows aligned by id" << std::endl;
       if (sharded) {
         row_readers.push_back(std::make_shared<TeacherRowReader>(path, train.name, train.ids));
       } else {
@@ -249,6 +311,8 @@ int run_distill(DistillRequest req) {
                         "start a new run");
       teachers.push_back({{"path", fs::absolute(path).string()}, {"sha256", sha}, {"source", ti.source},
                           {"teacher_run_id", ti.teacher_run_id}, {"kind", ti.kind}, {"param_count", ti.param_count},
+                          {"dataset", same_file ? "this dataset" : "same texts, another tokenizer"},
+                          {"sentence_dim", ti.sentence_dim},
                           {"weight", S->cfg.teacher_weights.empty() ? 1.0 / static_cast<double>(req.teachers.size())
                                                                     : S->cfg.teacher_weights[j]}});
       // The teacher's accuracy on the train rows: a quick sanity line in the log.
@@ -294,17 +358,55 @@ int run_distill(DistillRequest req) {
       S->total_steps = tc.max_steps > 0 ? tc.max_steps : tc.epochs * spe;
     }
 
+    // Sentence term: one teacher file's sentence vectors, aligned like its logits.
+    int64_t sentence_teacher = -1;
+    if (S->cfg.sentence_weight > 0) {
+      const int64_t k = S->cfg.sentence_teacher;
+      if (k >= static_cast<int64_t>(req.teachers.size()))
+        throw UserError(ctx.config.source() + ": distill.sentence_teacher is " + std::to_string(k) + " but there are " +
+                        std::to_string(req.teachers.size()) + " --teacher files (0-based index, -1 = the first " +
+                        "file with sentence vectors)");
+      for (size_t j = 0; j < req.teachers.size() && sentence_teacher < 0; ++j)
+        if ((k < 0 || static_cast<size_t>(k) == j) && read_teacher_info(req.teachers[j]).sentence_dim > 0)
+          sentence_teacher = static_cast<int64_t>(j);
+      if (sentence_teacher < 0)
+        throw UserError("distill.sentence_weight is " + std::to_string(S->cfg.sentence_weight) + " but " +
+                        (k < 0 ? "no teacher file (" + teacher_list(req.teachers) + ") stores"
+                               : "the teacher file " + req.teachers[static_cast<size_t>(k)] + " stores no") +
+                        " sentence vectors: predict it with `kd teacher predict --sentence` (one --run), or "
+                        "scripts/teacher_from_hf.py --sentence; or set distill.sentence_weight=0");
+      const std::string& path = req.teachers[static_cast<size_t>(sentence_teacher)];
+      if (sharded) {
+        S->sentence_dim = row_readers[static_cast<size_t>(sentence_teacher)]->sentence_dim();
+      } else {
+        std::vector<float> v = aligned_teacher_sentences(path, train.name, train.ids);
+        S->sentence_dim = read_teacher_info(path).sentence_dim;
+        S->teacher_sentence =
+            torch::from_blob(v.data(), {static_cast<int64_t>(train.size()), S->sentence_dim}, torch::kFloat).clone();
+      }
+      teachers[static_cast<size_t>(sentence_teacher)]["sentence_term"] = true;
+    }
+
     TrainerHooks hooks;
-    if (sharded)
-      hooks.row_extra = [row_readers, L](const std::vector<int64_t>& rows) {
+    if (sharded) {
+      std::shared_ptr<TeacherRowReader> sentence_reader =
+          sentence_teacher >= 0 ? row_readers[static_cast<size_t>(sentence_teacher)] : nullptr;
+      // [B, n_teachers * L (+ sentence_dim)]: the logits of every teacher, then the sentence vectors.
+      hooks.row_extra = [row_readers, sentence_reader, L](const std::vector<int64_t>& rows) {
         const int64_t n = static_cast<int64_t>(rows.size()), T = static_cast<int64_t>(row_readers.size());
-        torch::Tensor out = torch::empty({n, T * L}, torch::kFloat);
+        const int64_t D = sentence_reader ? sentence_reader->sentence_dim() : 0;
+        torch::Tensor out = torch::empty({n, T * L + D}, torch::kFloat);
         for (int64_t t = 0; t < T; ++t) {
           std::vector<float> z = row_readers[static_cast<size_t>(t)]->read(rows);
           out.narrow(1, t * L, L).copy_(torch::from_blob(z.data(), {n, L}, torch::kFloat));
         }
+        if (D) {
+          std::vector<float> v = sentence_reader->read_sentences(rows);
+          out.narrow(1, T * L, D).copy_(torch::from_blob(v.data(), {n, D}, torch::kFloat));
+        }
         return out;
       };
+    }
     const auto& im = S->cfg.intermediate;
     if (im.enabled()) {
       if (ctx.model->config().architecture != "transformer")
@@ -313,9 +415,20 @@ int run_distill(DistillRequest req) {
       LoadedRun tr = load_run(im.teacher_run, im.which);
       if (tr.model_config.architecture != "transformer")
         throw UserError(im.teacher_run + ": distill.intermediate.teacher_run must be a transformer run");
-      if (tr.info.tokenizer_sha256 != ctx.info.tokenizer_sha256 || tr.info.label_names != ctx.info.label_names)
-        throw UserError(im.teacher_run + " was trained on data with another tokenizer or labels than " + data_path +
-                        ": intermediate layers need the same token positions");
+      // Hidden states and attention maps are compared token by token: the teacher must read
+      // the very token ids the student reads (a teacher file from another tokenizer is fine
+      // for the logit and sentence terms, not for these).
+      if (tr.info.tokenizer_sha256 != ctx.info.tokenizer_sha256 || tr.info.vocab_size != ctx.info.vocab_size ||
+          tr.info.pad_id != ctx.info.pad_id || tr.info.cls_id != ctx.info.cls_id)
+        throw UserError(im.teacher_run + " was trained with another tokenizer (sha256 " + tr.info.tokenizer_sha256 +
+                        ", vocab " + std::to_string(tr.info.vocab_size) + ") than " + data_path + " (sha256 " +
+                        ctx.info.tokenizer_sha256 + ", vocab " + std::to_string(ctx.info.vocab_size) +
+                        "): distill.intermediate (hidden_weight, attention_weight) compares token positions, which "
+                        "differ between tokenizers; use distill.sentence_weight instead (one vector per example, "
+                        "any tokenizer), or a teacher trained on this dataset's tokenizer");
+      if (tr.info.label_names != ctx.info.label_names)
+        throw UserError(im.teacher_run + " was trained with other labels than " + data_path +
+                        ": distill.intermediate.teacher_run must be a teacher of this dataset's labels");
       if (tr.model_config.max_length < ctx.model->config().max_length)
         throw UserError(im.teacher_run + ": the teacher's max_length " + std::to_string(tr.model_config.max_length) +
                         " is shorter than the student's " + std::to_string(ctx.model->config().max_length));
@@ -335,14 +448,27 @@ int run_distill(DistillRequest req) {
       tr.model->eval();
       for (auto& p : tr.model->parameters()) p.set_requires_grad(false);
       S->teacher = tr.model;
-      S->projections = HiddenProjections(S->pairs.size(), ctx.model->config().hidden, tr.model_config.hidden);
-      hooks.extra_module = S->projections.ptr();
+      S->projections = DistillProjections();
+      S->projections->add_hidden(S->pairs.size(), ctx.model->config().hidden, tr.model_config.hidden);
       hooks.want_attentions = im.attention_weight > 0;
       std::string map;
       for (const auto& [a, b] : S->pairs) map += " " + std::to_string(a) + "->" + std::to_string(b);
       std::cerr << "intermediate distillation from " << im.teacher_run << " (layers student->teacher:" << map
                 << "; hidden_weight " << im.hidden_weight << ", attention_weight " << im.attention_weight << ")"
                 << std::endl;
+    }
+    if (S->cfg.sentence_weight > 0) {
+      const int64_t ds = student_sentence_dim(*ctx.model, ctx.info, ctx.device);
+      if (!S->projections) S->projections = DistillProjections();
+      S->projections->add_sentence(ds, S->sentence_dim);
+      std::cerr << "sentence distillation from " << req.teachers[static_cast<size_t>(sentence_teacher)]
+                << " (student " << ds << " -> teacher " << S->sentence_dim << " through a learned projection; "
+                << (S->cfg.sentence_loss == SentenceLoss::kMSE ? "mse" : "cosine") << ", sentence_weight "
+                << S->cfg.sentence_weight << ")" << std::endl;
+    }
+    if (S->projections) {
+      S->projections->to(ctx.device);  // trained and checkpointed with the student
+      hooks.extra_module = S->projections.ptr();
     }
     hooks.loss = [S](const Batch& b, const ModelOutput& out, int64_t step) { return distill_loss(*S, b, out, step); };
 

@@ -35,6 +35,11 @@ struct DistillConfig {
   double gold_label_share = 1.0;        // fraction of train rows whose gold label is used
   uint64_t gold_label_seed = 0;         // fixed by default: every student sees the same labelled subset
   IntermediateConfig intermediate;
+  // Sentence term (docs/distillation.md): sentence_weight * L(P s_student, s_teacher), with
+  // a learned Linear P; works across tokenizers (one vector per example). 0 = off.
+  double sentence_weight = 0;
+  SentenceLoss sentence_loss = SentenceLoss::kMSE;
+  int64_t sentence_teacher = -1;  // index of the --teacher file whose sentence vectors to use; -1 = first with any
 
   // Reads and validates the `distill` section (UserError naming the key).
   static DistillConfig from_config(const Config& c, double default_label_smoothing);

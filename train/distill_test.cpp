@@ -45,6 +45,20 @@ TEST(DistillConfig, BadValuesNameTheKey) {
   EXPECT_NE(error_of("distill: {alpah: 0.5}\n").find("alpha"), std::string::npos);  // unknown key, closest suggested
 }
 
+TEST(DistillConfig, SentenceTermKeys) {
+  auto off = parse("distill: {alpha: 0.5}\n");
+  EXPECT_EQ(off.sentence_weight, 0.0);  // off by default
+  EXPECT_EQ(off.sentence_loss, zl::SentenceLoss::kMSE);
+  EXPECT_EQ(off.sentence_teacher, -1);
+  auto on = parse("distill: {sentence_weight: 0.5, sentence_loss: cosine, sentence_teacher: 1}\n");
+  EXPECT_DOUBLE_EQ(on.sentence_weight, 0.5);
+  EXPECT_EQ(on.sentence_loss, zl::SentenceLoss::kCosine);
+  EXPECT_EQ(on.sentence_teacher, 1);
+  EXPECT_NE(error_of("distill: {sentence_weight: -1}\n").find("distill.sentence_weight"), std::string::npos);
+  EXPECT_NE(error_of("distill: {sentence_loss: l1}\n").find("distill.sentence_loss"), std::string::npos);
+  EXPECT_NE(error_of("distill: {sentence_teacher: -2}\n").find("distill.sentence_teacher"), std::string::npos);
+}
+
 TEST(GoldRows, StratifiedSeededAndKeepsUnlabelledRows) {
   zl::SplitData s;
   // class 0: 10 rows, class 1: 20 rows, class 2: 1 row, 3 unlabelled

@@ -93,11 +93,12 @@ TEST(DistributedTraining, TwoRanksMatchOneProcessAndResumeOnOne) {
 
 #ifdef ZL_KD_DISTILL
 // A teacher file for the fixture's data: a short kd train run, then kd teacher predict.
-std::string make_teacher_file(const Fixture& f) {
+std::string make_teacher_file(const Fixture& f, bool sentence = false) {
   EXPECT_EQ(f.kd_train("teacher", "--set train.max_steps=6"), 0) << f.log("teacher");
   const std::string out = f.dir + "/teacher.h5";
   const std::string cmd = std::string(ZL_KD_TEACHER) + " predict --run " + sh_quote(f.dir + "/teacher") + " --data " +
-                          sh_quote(f.data) + " --splits train --out " + sh_quote(out) + " --threads 1 > " +
+                          sh_quote(f.data) + " --splits train --out " + sh_quote(out) + " --threads 1" +
+                          (sentence ? " --sentence" : "") + " > " +
                           sh_quote(f.dir + "/predict.log") + " 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
   return out;
@@ -122,6 +123,30 @@ TEST(DistributedTraining, DistillTwoRanksMatchOneProcess) {
   // A distilled run differs from one without the teacher term: the test would catch a dropped teacher.
   ASSERT_EQ(f.kd_train("plain", ""), 0) << f.log("plain");
   auto a = zl::load_run(f.dir + "/one", "final"), b = zl::load_run(f.dir + "/plain", "final");
+  double diff = 0;
+  for (const auto& kv : a.model->named_parameters())
+    diff += (kv.value() - b.model->named_parameters()[kv.key()]).abs().sum().item<double>();
+  EXPECT_GT(diff, 1e-3);
+}
+
+// The sentence term: each rank reads its rows' sentence vectors with their logits
+// (Batch::row_extra); wrong rows would train other weights than the single process.
+TEST(DistributedTraining, DistillSentenceTermTwoRanksMatchOneProcess) {
+  Fixture f;
+  const std::string teacher = make_teacher_file(f, /*sentence=*/true);
+  const std::string extra = "--teacher " + sh_quote(teacher) +
+                            " --set distill.alpha=0.7 --set distill.sentence_weight=2 --set model.hidden=16 "
+                            "--set model.heads=2";
+  ASSERT_EQ(f.run(ZL_KD_DISTILL, "one", extra), 0) << f.log("one");
+  ASSERT_EQ(f.run(ZL_KD_DISTILL, "two", extra + " --nproc 2"), 0) << f.log("two");
+  EXPECT_NE(f.log("two").find("sentence distillation from"), std::string::npos) << f.log("two");
+  expect_same_weights(f.dir + "/one", f.dir + "/two");
+  // Without the sentence term the student ends elsewhere: the term is really applied.
+  ASSERT_EQ(f.run(ZL_KD_DISTILL, "nosent", "--teacher " + sh_quote(teacher) +
+                                               " --set distill.alpha=0.7 --set model.hidden=16 --set model.heads=2"),
+            0)
+      << f.log("nosent");
+  auto a = zl::load_run(f.dir + "/one", "final"), b = zl::load_run(f.dir + "/nosent", "final");
   double diff = 0;
   for (const auto& kv : a.model->named_parameters())
     diff += (kv.value() - b.model->named_parameters()[kv.key()]).abs().sum().item<double>();

@@ -45,7 +45,7 @@ torch::Tensor teacher_probabilities(const std::vector<torch::Tensor>& teacher_lo
   return p;
 }
 
-KdLossValue kd_loss(const KdLossInput& in, const KdLossOptions& opt) {
+KdLossTerms kd_loss_terms(const KdLossInput& in, const KdLossOptions& opt) {
   TORCH_CHECK(!in.teacher_logits.empty(), "kd_loss: no teacher logits");
   const double T = opt.temperature;
   torch::Tensor s = in.student_logits.to(torch::kFloat);
@@ -80,9 +80,9 @@ KdLossValue kd_loss(const KdLossInput& in, const KdLossOptions& opt) {
   else labelled = in.labels.ge(0);
   if (!in.multi_label && in.labels.defined()) labelled = labelled & in.labels.ge(0);
 
+  // The hard term is computed for every row and masked (no host sync to skip it).
   torch::Tensor hard = torch::zeros({B}, s.options());
-  const int64_t n_lab = labelled.sum().item<int64_t>();
-  if (n_lab > 0) {
+  if (in.labels.defined()) {
     if (in.multi_label) {
       hard = F::binary_cross_entropy_with_logits(s, in.labels.to(torch::kFloat),
                                                  F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
@@ -95,12 +95,39 @@ KdLossValue kd_loss(const KdLossInput& in, const KdLossOptions& opt) {
   }
   torch::Tensor row = torch::where(labelled, opt.alpha * soft + (1.0 - opt.alpha) * hard, soft);
 
-  KdLossValue out;
+  KdLossTerms out;
   out.total = row.mean();
-  out.soft = soft.mean().item<double>();
-  out.labelled_rows = n_lab;
-  out.hard = n_lab > 0 ? (hard.sum() / static_cast<double>(n_lab)).item<double>() : 0.0;
+  out.labelled_rows = labelled.sum();
+  out.soft = soft.detach().mean();
+  out.hard = hard.detach().sum() / out.labelled_rows.clamp_min(1).to(torch::kFloat);
   return out;
+}
+
+KdLossValue kd_loss(const KdLossInput& in, const KdLossOptions& opt) {
+  KdLossTerms t = kd_loss_terms(in, opt);
+  KdLossValue out;
+  out.total = t.total;
+  out.soft = t.soft.item<double>();
+  out.hard = t.hard.item<double>();
+  out.labelled_rows = t.labelled_rows.item<int64_t>();
+  return out;
+}
+
+SentenceLoss parse_sentence_loss(const std::string& name, const std::string& context) {
+  if (name == "mse") return SentenceLoss::kMSE;
+  if (name == "cosine") return SentenceLoss::kCosine;
+  throw UserError(context + ": distill.sentence_loss is '" + name + "'; expected mse or cosine");
+}
+
+torch::Tensor sentence_loss(const torch::Tensor& student_sentence, const torch::Tensor& teacher_sentence,
+                            torch::nn::Linear& projection, SentenceLoss kind) {
+  TORCH_CHECK(student_sentence.dim() == 2 && teacher_sentence.dim() == 2 &&
+                  student_sentence.size(0) == teacher_sentence.size(0),
+              "sentence_loss: expected [B, Ds] and [B, Dt]");
+  torch::Tensor p = projection(student_sentence.to(torch::kFloat));
+  torch::Tensor t = teacher_sentence.to(torch::kFloat).detach();
+  if (kind == SentenceLoss::kMSE) return (p - t).pow(2).mean();
+  return (1.0 - F::cosine_similarity(p, t, F::CosineSimilarityFuncOptions().dim(1).eps(1e-8))).mean();
 }
 
 torch::Tensor hidden_mse(const torch::Tensor& student_hidden, const torch::Tensor& teacher_hidden,

@@ -13,6 +13,11 @@
 //   loss   = mean_i row_i
 // so every row has weight 1/B, a fully labelled batch gives exactly the textbook
 // alpha*T^2*KL + (1-alpha)*CE, and a batch without gold labels gives pure KD.
+//
+// Sentence representations (across tokenizers: one vector per example, no token
+// positions), with a learned projection P (Linear D_student -> D_teacher, bias):
+//   mse    = mean over rows and dimensions of (P s_i - t_i)^2
+//   cosine = mean over rows of 1 - cos(P s_i, t_i)
 #pragma once
 
 #include <torch/torch.h>
@@ -53,6 +58,15 @@ struct KdLossValue {
 
 KdLossValue kd_loss(const KdLossInput& in, const KdLossOptions& opt);
 
+// The same loss with the logged values left on the device (no host sync): the training
+// loop copies all of a step's logged values to the host at once.
+struct KdLossTerms {
+  torch::Tensor total;          // scalar, differentiable
+  torch::Tensor soft, hard;     // detached scalars: mean soft_i, mean hard_i over labelled rows (0: none)
+  torch::Tensor labelled_rows;  // int64 scalar
+};
+KdLossTerms kd_loss_terms(const KdLossInput& in, const KdLossOptions& opt);
+
 // The teachers' weighted average of softened distributions, as probabilities [B, L]
 // (softmax, or sigmoid per label for multi-label).
 torch::Tensor teacher_probabilities(const std::vector<torch::Tensor>& teacher_logits,
@@ -61,6 +75,14 @@ torch::Tensor teacher_probabilities(const std::vector<torch::Tensor>& teacher_lo
 // Linear schedule from `start` at step 0 to `end` at step total_steps-1 (and after).
 // A constant value is start == end.
 double linear_schedule(double start, double end, int64_t step, int64_t total_steps);
+
+// Sentence representations -------------------------------------------------------
+enum class SentenceLoss { kMSE, kCosine };
+SentenceLoss parse_sentence_loss(const std::string& name, const std::string& context);  // mse | cosine
+// student_sentence float [B, Ds], teacher_sentence float [B, Dt] (not differentiated),
+// projection Linear(Ds, Dt). Every row counts (labelled and transfer rows alike).
+torch::Tensor sentence_loss(const torch::Tensor& student_sentence, const torch::Tensor& teacher_sentence,
+                            torch::nn::Linear& projection, SentenceLoss kind);
 
 // Intermediate layers ----------------------------------------------------------
 // Hidden-state MSE through a learned projection (TinyBERT): mean over non-padding

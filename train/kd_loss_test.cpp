@@ -148,3 +148,48 @@ TEST(KdLoss, ZeroKlWhenStudentEqualsTeacher) {
   opt.temperature = 4.0;
   EXPECT_NEAR(zl::kd_loss(in, opt).total.item<double>(), 0.0, 1e-6);
 }
+
+TEST(KdLoss, SentenceMseAndCosineThroughProjection) {
+  // s = [[1,2],[0,1]], W = [[1,0],[0,1],[1,1]], b = [0,0,1]: P s = [[1,2,4],[0,1,2]]; t = [[1,0,4],[2,1,0]]
+  // mse = (0+4+0 + 4+0+4) / (2 rows * 3 dims) = 2
+  // cosine: cos_0 = 17/sqrt(21*17) = 0.89973541, cos_1 = 1/5 = 0.2; mean(1 - cos) = 0.45013229
+  torch::nn::Linear proj(torch::nn::LinearOptions(2, 3));
+  {
+    torch::NoGradGuard g;
+    proj->weight.copy_(torch::tensor({1.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f}).view({3, 2}));
+    proj->bias.copy_(torch::tensor({0.0f, 0.0f, 1.0f}));
+  }
+  auto s = torch::tensor({1.0f, 2.0f, 0.0f, 1.0f}).view({2, 2}).requires_grad_(true);
+  auto t = torch::tensor({1.0f, 0.0f, 4.0f, 2.0f, 1.0f, 0.0f}).view({2, 3});
+  auto mse = zl::sentence_loss(s, t, proj, zl::SentenceLoss::kMSE);
+  EXPECT_NEAR(mse.item<double>(), 2.0, 1e-6);
+  auto cos = zl::sentence_loss(s, t, proj, zl::SentenceLoss::kCosine);
+  EXPECT_NEAR(cos.item<double>(), 0.45013229, 1e-6);
+  // Both train the projection and the student, never the teacher.
+  (mse + cos).backward();
+  EXPECT_GT(proj->weight.grad().abs().sum().item<double>(), 0.0);
+  EXPECT_GT(s.grad().abs().sum().item<double>(), 0.0);
+  // Cosine ignores the scale of the teacher's vectors; MSE does not.
+  EXPECT_NEAR(zl::sentence_loss(s, t * 3, proj, zl::SentenceLoss::kCosine).item<double>(), 0.45013229, 1e-6);
+  EXPECT_GT(zl::sentence_loss(s, t * 3, proj, zl::SentenceLoss::kMSE).item<double>(), 2.5);
+  EXPECT_EQ(zl::parse_sentence_loss("cosine", "x"), zl::SentenceLoss::kCosine);
+  EXPECT_THROW(zl::parse_sentence_loss("l1", "x"), std::exception);
+}
+
+// kd_loss_terms gives the same values as kd_loss, left on the device.
+TEST(KdLoss, TermsMatchTheSyncedValues) {
+  zl::KdLossInput in;
+  in.student_logits = S();
+  in.teacher_logits = {Tt()};
+  in.labels = torch::tensor({0, -1}, torch::kLong);
+  zl::KdLossOptions opt;
+  opt.alpha = 0.7;
+  opt.temperature = 2.0;
+  auto t = zl::kd_loss_terms(in, opt);
+  EXPECT_NEAR(t.total.item<double>(), 0.39642607, 1e-6);
+  EXPECT_NEAR(t.soft.item<double>(), (0.41851687 + 0.0605797) / 2, 1e-6);
+  EXPECT_NEAR(t.hard.item<double>(), 1.46436878, 1e-6);
+  EXPECT_EQ(t.labelled_rows.item<int64_t>(), 1);
+  in.labels = torch::tensor({-1, -1}, torch::kLong);  // no labelled row: hard 0, not NaN
+  EXPECT_EQ(zl::kd_loss_terms(in, opt).hard.item<double>(), 0.0);
+}

@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
   predict->add_option("--device", req.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   predict->add_option("--batch-size", req.batch_size, "examples per batch (default 256)");
   predict->add_option("--threads", req.threads, "CPU threads for LibTorch (0 = default)");
+  predict->add_flag("--sentence", req.sentence,
+                    "also store each example's sentence representation (what the head reads) for "
+                    "distill.sentence_weight; one --run only");
 
   std::string teacher_path, data_path, required;
   auto* check = app.add_subcommand("check", "verify that a teacher file matches a prepared dataset (exit 2 if not)");
@@ -65,10 +68,16 @@ int main(int argc, char** argv) {
   return zl::run_main("teacher check", [&] {
     zl::check_teacher_file(teacher_path, data_path, split_commas(required));
     auto info = zl::read_teacher_info(teacher_path);
-    std::cout << "OK: " << teacher_path << " matches " << data_path << " (schema v" << info.format_version << ", "
-              << info.source << " teacher " << info.teacher_run_id << ", kind " << info.kind << ", "
-              << info.label_names.size() << " labels; splits:";
-    for (const auto& s : info.split_names) std::cout << " " << s << "=" << zl::read_teacher_split(teacher_path, s).size();
+    const bool same_file =
+        zl::teacher_dataset_relation(info, zl::read_dataset_info(data_path)) == zl::TeacherDataset::kSameFile;
+    std::cout << "OK: " << teacher_path << " matches " << data_path << " ("
+              << (same_file ? "" : "computed on a dataset with the same texts and another tokenizer; rows aligned by id; ")
+              << "schema v" << info.format_version << ", " << info.source << " teacher " << info.teacher_run_id
+              << ", kind " << info.kind << ", " << info.label_names.size() << " labels";
+    if (info.sentence_dim > 0) std::cout << ", sentence vectors of " << info.sentence_dim;
+    std::cout << "; splits:";
+    for (const auto& s : info.split_names)
+      std::cout << " " << s << "=" << zl::read_teacher_split(teacher_path, s, /*with_values=*/false).size();
     std::cout << ")" << std::endl;
     return 0;
   });

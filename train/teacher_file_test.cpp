@@ -331,3 +331,271 @@ TEST(TeacherCheck, ValuesCheckedInBlocksWithoutReadingTheWholeFileAtOnce) {
   EXPECT_EQ(header.num_labels, 3);
   EXPECT_EQ(header.ids.size(), 4u);
 }
+
+namespace {
+// The same two splits prepared twice: A with one tokenizer (the teacher's), B with another
+// (other token ids, vocab, tokenizer checksum), or B from changed inputs when edited.
+struct CrossFixture {
+  std::string a = temp_path("a.h5"), b = temp_path("b.h5"), teacher = temp_path("tx.h5");
+  zl::DatasetInfo info;
+  std::vector<zl::SplitData> splits;
+
+  CrossFixture() {
+    info.task = zl::Task::kSingleLabel;
+    info.label_names = {"查询物流", "催发货", "退货退款"};
+    info.vocab_size = 50;
+    info.tokenizer_sha256 = "teacher-tokenizer";
+    splits.push_back(make("train", {"train:0", "train:1", "train:2", "train:3"}, {0, 1, 2, -1},
+                          {"快递到哪了", "快点发货", "我要退货", "你好"}));
+    splits.push_back(make("dev", {"dev:0", "dev:1"}, {2, 0}, {"退款", "物流呢"}));
+    zl::write_dataset_file(a, info, splits, "tok-a");
+    write_b(info, splits);
+  }
+  ~CrossFixture() {
+    for (const auto& p : {a, b, teacher}) std::filesystem::remove(p);
+  }
+  static zl::SplitData make(const std::string& name, std::vector<std::string> ids, std::vector<int32_t> labels,
+                            std::vector<std::string> text) {
+    zl::SplitData s;
+    s.name = name;
+    s.ids = std::move(ids);
+    s.labels = std::move(labels);
+    s.text = std::move(text);
+    for (size_t i = 0; i < s.ids.size(); ++i) {
+      s.input_ids.insert(s.input_ids.end(), {2, static_cast<int32_t>(10 + i), 3});
+      s.offsets.push_back(s.offsets.back() + 3);
+    }
+    return s;
+  }
+  // B: one token per character instead of one per text (another tokenizer).
+  void write_b(zl::DatasetInfo i, std::vector<zl::SplitData> sp) const {
+    i.tokenizer_sha256 = "student-tokenizer";
+    i.vocab_size = 30;
+    for (auto& s : sp) {
+      s.input_ids.clear();
+      s.offsets = {0};
+      for (const auto& t : s.text) {
+        s.input_ids.push_back(0);
+        for (size_t k = 0; k < t.size(); k += 3) s.input_ids.push_back(static_cast<int32_t>(5 + k % 20));
+        s.input_ids.push_back(1);
+        s.offsets.push_back(static_cast<int64_t>(s.input_ids.size()));
+      }
+    }
+    zl::write_dataset_file(b, i, sp, "tok-b");
+  }
+  // A teacher file computed on A (what kd teacher predict writes), optionally with sentence vectors.
+  void write_teacher(int64_t sentence_dim = 0, const std::string& dtype = "float32") const {
+    auto d = zl::read_dataset_info(a);
+    zl::TeacherInfo t;
+    t.task = info.task;
+    t.label_names = info.label_names;
+    t.dataset_sha256 = d.content_sha256;
+    t.dataset_text_sha256 = d.text_sha256;
+    t.dataset_path = a;
+    t.teacher_run_id = "run-cross";
+    t.sentence_dim = sentence_dim;
+    std::vector<zl::TeacherSplit> out;
+    for (const auto& s : splits) {
+      zl::TeacherSplit ts;
+      ts.name = s.name;
+      ts.ids = s.ids;
+      std::reverse(ts.ids.begin(), ts.ids.end());  // any row order
+      ts.num_labels = 3;
+      ts.dataset_text_sha256 = d.split_text_sha256.at(s.name);
+      for (size_t i = 0; i < ts.ids.size(); ++i) {
+        for (int j = 0; j < 3; ++j) ts.values.push_back(0.5f * static_cast<float>(j) - 0.25f * static_cast<float>(i));
+        for (int64_t k = 0; k < sentence_dim; ++k) ts.sentence.push_back(row_value(ts.ids[i], k));
+      }
+      out.push_back(std::move(ts));
+    }
+    zl::write_teacher_file(teacher, t, out, dtype);
+  }
+  // A sentence value that identifies its example: the id's last digit and the column.
+  static float row_value(const std::string& id, int64_t k) {
+    return static_cast<float>(id.back() - '0') + 0.25f * static_cast<float>(k) + (id[0] == 'd' ? 10.f : 0.f);
+  }
+  std::string problems_b() const {
+    std::string all;
+    for (const auto& p : zl::find_teacher_problems(teacher, b, {"train"})) all += p + "\n";
+    return all;
+  }
+};
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+}  // namespace
+
+TEST(TeacherCrossTokenizer, SameTextsWithAnotherTokenizerAreAccepted) {
+  CrossFixture fx;
+  fx.write_teacher();
+  auto da = zl::read_dataset_info(fx.a), db = zl::read_dataset_info(fx.b);
+  ASSERT_NE(da.content_sha256, db.content_sha256);  // other token ids
+  ASSERT_EQ(da.text_sha256, db.text_sha256);
+  auto t = zl::read_teacher_info(fx.teacher);
+  EXPECT_EQ(t.dataset_text_sha256, da.text_sha256);
+  EXPECT_EQ(t.dataset_path, fx.a);
+  EXPECT_EQ(zl::teacher_dataset_relation(t, da), zl::TeacherDataset::kSameFile);
+  EXPECT_EQ(zl::teacher_dataset_relation(t, db), zl::TeacherDataset::kSameTexts);
+  EXPECT_EQ(fx.problems_b(), "");
+  EXPECT_NO_THROW(zl::check_teacher_file(fx.teacher, fx.b, {"train", "dev"}));
+  // The logits align with B's rows by id, exactly as with A's.
+  auto ids = zl::read_split_labels(fx.b, "train").ids;
+  auto z = zl::aligned_teacher_logits(fx.teacher, t, zl::read_teacher_split(fx.teacher, "train"), ids);
+  EXPECT_FLOAT_EQ(z[0 * 3 + 1], 0.5f - 0.25f * 3);  // train:0 is the teacher file's last row
+}
+
+TEST(TeacherCrossTokenizer, ATeacherFileWithoutTextChecksumOnlyServesItsOwnDataset) {
+  CrossFixture fx;
+  fx.write_teacher();
+  {  // as written before text checksums existed
+    auto f = zl::h5::File::open_rw(fx.teacher);
+    H5Adelete(f.id(), "dataset_text_sha256");
+  }
+  EXPECT_EQ(zl::read_teacher_info(fx.teacher).dataset_text_sha256, "");
+  EXPECT_TRUE(zl::find_teacher_problems(fx.teacher, fx.a).empty());
+  auto p = fx.problems_b();
+  EXPECT_TRUE(has(p, "dataset checksum changed")) << p;
+  EXPECT_TRUE(has(p, "predates text checksums")) << p;
+  EXPECT_TRUE(has(p, "recompute the teacher file")) << p;
+}
+
+TEST(TeacherCrossTokenizer, OtherTextsAreRefusedNamingTheSplitAndTheExample) {
+  CrossFixture fx;
+  fx.write_teacher();
+  auto changed = fx.splits;
+  changed[0].text[2] = "我要退款";  // one line of the inputs changed
+  fx.write_b(fx.info, changed);
+  auto p = fx.problems_b();
+  EXPECT_TRUE(has(p, "dataset checksum changed")) << p;
+  EXPECT_TRUE(has(p, "texts, labels or ids differ in split 'train'")) << p;
+  EXPECT_TRUE(has(p, "same texts, labels and ids in split 'dev'")) << p;
+  EXPECT_TRUE(has(p, "1 shared ids have other texts ('train:2' \"我要退货\" there, \"我要退款\" here)")) << p;
+  EXPECT_TRUE(has(p, "the teacher was computed on other texts: prepare the student's dataset from the same inputs "
+                     "and config (only the tokenizer may differ)"))
+      << p;
+  EXPECT_FALSE(has(p, "other labels")) << p;
+  EXPECT_THROW(zl::check_teacher_file(fx.teacher, fx.b), zl::UserError);
+}
+
+TEST(TeacherCrossTokenizer, OtherLabelsOfSharedIdsAreListed) {
+  CrossFixture fx;
+  fx.write_teacher();
+  auto changed = fx.splits;
+  changed[1].labels[1] = 1;  // dev:1: 查询物流 -> 催发货
+  fx.write_b(fx.info, changed);
+  auto p = fx.problems_b();
+  EXPECT_TRUE(has(p, "split 'dev': 1 shared ids have other labels ('dev:1' 查询物流 there, 催发货 here)")) << p;
+  EXPECT_TRUE(has(p, "the teacher was computed on other labels")) << p;
+}
+
+TEST(TeacherCrossTokenizer, AnotherLabelSetIsRefused) {
+  CrossFixture fx;
+  fx.write_teacher();
+  auto info = fx.info;
+  info.label_names = {"查询物流", "催发货", "投诉"};
+  fx.write_b(info, fx.splits);
+  auto p = fx.problems_b();
+  EXPECT_TRUE(has(p, "label order differs")) << p;
+  EXPECT_TRUE(has(p, "dataset checksum changed")) << p;
+  // Every split's rows agree: the difference is in the label names.
+  EXPECT_TRUE(has(p, "the splits the teacher file holds agree")) << p;
+}
+
+TEST(TeacherCrossTokenizer, ExtraAndMissingIdsAreCounted) {
+  CrossFixture fx;
+  fx.write_teacher();
+  auto changed = fx.splits;
+  changed[0].ids.push_back("train:4");
+  changed[0].labels.push_back(0);
+  changed[0].text.push_back("新的一行");
+  changed[1].ids.pop_back();
+  changed[1].labels.pop_back();
+  changed[1].text.pop_back();
+  fx.write_b(fx.info, changed);
+  auto p = fx.problems_b();
+  EXPECT_TRUE(has(p, "split 'train': 1 dataset example ids have no teacher output ('train:4')")) << p;
+  EXPECT_TRUE(has(p, "split 'dev': 1 teacher example ids are not in the dataset ('dev:1')")) << p;
+  EXPECT_TRUE(has(p, "texts, labels or ids differ in splits 'dev', 'train'")) << p;
+  EXPECT_TRUE(has(p, "the teacher was computed on other example ids")) << p;
+}
+
+TEST(TeacherCrossTokenizer, WithoutTheTeachersDatasetTheCheckSaysWhichSplitOnly) {
+  CrossFixture fx;
+  fx.write_teacher();
+  auto changed = fx.splits;
+  changed[0].text[0] = "快递到了";
+  fx.write_b(fx.info, changed);
+  std::filesystem::remove(fx.a);
+  auto p = fx.problems_b();
+  EXPECT_TRUE(has(p, "texts, labels or ids differ in split 'train'")) << p;
+  EXPECT_TRUE(has(p, "is no longer there: cannot say which texts, labels or ids differ")) << p;
+}
+
+TEST(TeacherSentence, RoundTripAlignedByIdAndPerRank) {
+  CrossFixture fx;
+  for (const std::string dtype : {"float32", "float16"}) {
+    fx.write_teacher(/*sentence_dim=*/4, dtype);
+    auto t = zl::read_teacher_info(fx.teacher);
+    EXPECT_EQ(t.sentence_dim, 4);
+    auto header = zl::read_teacher_split(fx.teacher, "train", /*with_values=*/false);
+    EXPECT_EQ(header.sentence_dim, 4);
+    EXPECT_TRUE(header.sentence.empty());  // never read with the logits
+    EXPECT_EQ(fx.problems_b(), "") << dtype;
+    auto ids = zl::read_split_labels(fx.b, "train").ids;
+    auto v = zl::aligned_teacher_sentences(fx.teacher, "train", ids);
+    ASSERT_EQ(v.size(), ids.size() * 4);
+    for (size_t i = 0; i < ids.size(); ++i)
+      for (int64_t k = 0; k < 4; ++k) EXPECT_FLOAT_EQ(v[i * 4 + static_cast<size_t>(k)], CrossFixture::row_value(ids[i], k));
+    zl::TeacherRowReader reader(fx.teacher, "train", ids);
+    EXPECT_EQ(reader.sentence_dim(), 4);
+    auto rows = reader.read_sentences({3, 0, 3});
+    ASSERT_EQ(rows.size(), 12u);
+    for (int64_t k = 0; k < 4; ++k) {
+      EXPECT_FLOAT_EQ(rows[static_cast<size_t>(k)], CrossFixture::row_value("train:3", k));
+      EXPECT_FLOAT_EQ(rows[4 + static_cast<size_t>(k)], CrossFixture::row_value("train:0", k));
+    }
+  }
+#ifdef ZL_PYTHON_EXE
+  std::string cmd = std::string(ZL_PYTHON_EXE) +
+                    " -c \"import h5py,sys,numpy as np; f=h5py.File(sys.argv[1],'r'); d=f['splits/dev/sentence'];"
+                    " assert d.dtype==np.float16 and d.shape==(2,4), (d.dtype, d.shape);"
+                    " assert f.attrs['sentence_dim']==4\" " +
+                    fx.teacher;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+#endif
+}
+
+TEST(TeacherSentence, MissingVectorsNameTheFileAndTheCommand) {
+  CrossFixture fx;
+  fx.write_teacher();
+  EXPECT_EQ(zl::read_teacher_info(fx.teacher).sentence_dim, 0);
+  try {
+    zl::aligned_teacher_sentences(fx.teacher, "train", {"train:0"});
+    FAIL() << "no error";
+  } catch (const zl::UserError& e) {
+    EXPECT_TRUE(has(e.what(), fx.teacher)) << e.what();
+    EXPECT_TRUE(has(e.what(), "kd teacher predict --sentence")) << e.what();
+  }
+  EXPECT_EQ(zl::TeacherRowReader(fx.teacher, "train", {"train:0"}).sentence_dim(), 0);
+}
+
+TEST(TeacherSentence, CheckFindsWrongShapesNonFiniteAndMissingVectors) {
+  CrossFixture fx;
+  fx.write_teacher(/*sentence_dim=*/4);
+  {
+    auto f = zl::h5::File::open_rw(fx.teacher);
+    H5Ldelete(f.id(), "/splits/dev/sentence", H5P_DEFAULT);
+    f.write<float>("/splits/dev/sentence", std::vector<float>(6, 0.f), {2, 3});
+    H5Ldelete(f.id(), "/splits/train/sentence", H5P_DEFAULT);
+    std::vector<float> v(16, 1.f);
+    v[2 * 4 + 1] = std::numeric_limits<float>::quiet_NaN();  // the file's row 2: 'train:1' (rows reversed)
+    f.write<float>("/splits/train/sentence", v, {4, 4});
+  }
+  auto p = fx.problems_b();
+  EXPECT_TRUE(has(p, "split 'dev': wrong shape: sentence vectors are [2, 3], expected [2, 4]")) << p;
+  EXPECT_TRUE(has(p, "split 'train': 1 examples have non-finite sentence vectors (NaN or Inf), first 'train:1'")) << p;
+  {
+    auto f = zl::h5::File::open_rw(fx.teacher);
+    H5Ldelete(f.id(), "/splits/dev/sentence", H5P_DEFAULT);
+  }
+  p = fx.problems_b();
+  EXPECT_TRUE(has(p, "split 'dev': no sentence vectors (/splits/dev/sentence) although sentence_dim is 4")) << p;
+}

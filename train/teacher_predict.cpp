@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -40,17 +41,27 @@ void check_run_matches(const LoadedRun& run, const DatasetInfo& info, const std:
                     "): prepare the dataset with the teacher's tokenizer");
 }
 
-// Logits of one model over a split, in row order, as float [n, L] on the CPU.
+// Logits of one model over a split, in row order, as float [n, L] on the CPU; with
+// `sentence`, also its sentence representations, float [n, D].
 torch::Tensor predict_split(ClassifierImpl& model, const SplitData& split, const DatasetInfo& info,
-                            const torch::Device& device, int64_t batch_size) {
+                            const torch::Device& device, int64_t batch_size, torch::Tensor* sentence = nullptr) {
   const int64_t L = static_cast<int64_t>(info.label_names.size());
-  torch::Tensor out = torch::zeros({static_cast<int64_t>(split.size()), L}, torch::kFloat);
+  const int64_t n = static_cast<int64_t>(split.size());
+  torch::Tensor out = torch::zeros({n, L}, torch::kFloat);
   torch::NoGradGuard no_grad;
   for (const auto& rows : eval_batches(split, batch_size)) {
     Batch b = make_batch(split, info.task, L, info.pad_id, rows, model.config().max_length).to(device);
-    torch::Tensor logits = model.forward(b).logits.to(torch::kFloat).cpu();
-    out.index_copy_(0, torch::tensor(rows, torch::kLong), logits);
+    ModelOutput o = model.forward(b);
+    torch::Tensor index = torch::tensor(rows, torch::kLong);
+    out.index_copy_(0, index, o.logits.to(torch::kFloat).cpu());
+    if (sentence) {
+      if (!o.sentence.defined() || o.sentence.dim() != 2)
+        throw std::logic_error(model.describe() + ": ModelOutput::sentence is not a [B, D] tensor");
+      if (!sentence->defined()) *sentence = torch::zeros({n, o.sentence.size(1)}, torch::kFloat);
+      sentence->index_copy_(0, index, o.sentence.to(torch::kFloat).cpu());
+    }
   }
+  if (sentence && !sentence->defined()) *sentence = torch::zeros({0, 0}, torch::kFloat);
   return out;
 }
 
@@ -62,6 +73,10 @@ std::vector<TeacherSplitReport> predict_teacher(const TeacherPredictRequest& req
   if (req.batch_size <= 0) throw UserError("--batch-size must be positive");
   if (req.dtype != "float32" && req.dtype != "float16")
     throw UserError("--dtype must be float32 or float16 (got '" + req.dtype + "')");
+  if (req.sentence && req.runs.size() > 1)
+    throw UserError("--sentence with " + std::to_string(req.runs.size()) +
+                    " --run: an ensemble has no single sentence representation (the members' vectors live in "
+                    "different spaces); predict the sentence vectors of one run into its own teacher file");
   if (req.threads > 0) torch::set_num_threads(static_cast<int>(req.threads));
   const DatasetInfo info = read_dataset_info(req.data_path);
   for (const auto& s : req.splits)
@@ -85,6 +100,8 @@ std::vector<TeacherSplitReport> predict_teacher(const TeacherPredictRequest& req
   t.task = info.task;
   t.label_names = info.label_names;
   t.dataset_sha256 = info.content_sha256;
+  t.dataset_text_sha256 = info.text_sha256;
+  t.dataset_path = std::filesystem::absolute(req.data_path).string();
   t.kind = "logits";
   nlohmann::json members = nlohmann::json::array();
   int64_t params = 0;
@@ -114,9 +131,9 @@ std::vector<TeacherSplitReport> predict_teacher(const TeacherPredictRequest& req
   std::vector<TeacherSplitReport> reports;
   for (const auto& name : req.splits) {
     const SplitData split = read_split(req.data_path, name);
-    torch::Tensor z;
+    torch::Tensor z, sentence;
     if (runs.size() == 1) {
-      z = predict_split(*runs[0].model, split, info, device, req.batch_size);
+      z = predict_split(*runs[0].model, split, info, device, req.batch_size, req.sentence ? &sentence : nullptr);
     } else {
       // Average the members' probabilities; store log p (single-label) or logit p (multi-label).
       torch::Tensor p;
@@ -132,8 +149,17 @@ std::vector<TeacherSplitReport> predict_teacher(const TeacherPredictRequest& req
     ts.name = name;
     ts.ids = split.ids;
     ts.num_labels = L;
+    ts.dataset_text_sha256 = info.split_text_sha256.count(name) ? info.split_text_sha256.at(name) : "";
     z = z.contiguous();
     ts.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    if (req.sentence && split.size() > 0) {
+      const int64_t D = sentence.size(1);
+      if (t.sentence_dim && t.sentence_dim != D)
+        throw std::logic_error("sentence dimension changed between splits");
+      t.sentence_dim = D;
+      sentence = sentence.contiguous();
+      ts.sentence.assign(sentence.data_ptr<float>(), sentence.data_ptr<float>() + sentence.numel());
+    }
     out_splits.push_back(std::move(ts));
 
     TeacherSplitReport rep;
@@ -163,10 +189,17 @@ std::vector<TeacherSplitReport> predict_teacher(const TeacherPredictRequest& req
     std::cerr << std::endl;
     reports.push_back(rep);
   }
+  if (req.sentence) {
+    if (t.sentence_dim <= 0)
+      throw UserError("--sentence: every split asked for (" + joined(req.splits) + ") is empty; nothing to store");
+    for (auto& ts : out_splits)
+      if (ts.ids.empty()) ts.sentence.clear();  // an empty split: [0, D]
+  }
   write_teacher_file(req.out_path, t, out_splits, req.dtype);
   check_teacher_file(req.out_path, req.data_path);  // what kd distill will check: fail here, not later
-  std::cerr << "wrote " << req.out_path << " (" << t.source << ", " << req.dtype << ", splits " << joined(req.splits)
-            << ")" << std::endl;
+  std::cerr << "wrote " << req.out_path << " (" << t.source << ", " << req.dtype << ", splits " << joined(req.splits);
+  if (t.sentence_dim > 0) std::cerr << ", sentence vectors of " << t.sentence_dim;
+  std::cerr << ")" << std::endl;
   return reports;
 }
 

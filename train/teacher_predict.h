@@ -21,6 +21,7 @@ struct TeacherPredictRequest {
   std::string device = "auto";
   int64_t batch_size = 256;
   int64_t threads = 0;
+  bool sentence = false;  // also store ModelOutput::sentence (/splits/<s>/sentence); one run only
 };
 
 struct TeacherSplitReport {

@@ -80,6 +80,23 @@ def main():
     c = subprocess.run([KD_TEACHER, "check", out16, data], capture_output=True, text=True)
     assert c.returncode == 0, c.stdout + c.stderr
 
+    # --sentence: the BERT pooler output (what its head reads) per example, aligned like the logits.
+    outs = os.path.join(tmp, "ts.h5")
+    r = run("--model", os.path.join(tmp, "bert"), "--data", data, "--splits", "train,dev", "--out", outs,
+            "--device", "cpu", "--batch-size", "2", "--sentence")
+    assert r.returncode == 0, r.stdout + r.stderr
+    with torch.no_grad():
+        pooled = model.bert(**tok(["快递到哪了"], return_tensors="pt")).pooler_output[0].numpy()
+    with h5py.File(outs, "r") as f:
+        assert f.attrs["sentence_dim"] == 16, f.attrs["sentence_dim"]
+        assert f["splits/dev/sentence"].shape == (2, 16)
+        ids = [x.decode() for x in f["splits/train/ids"][()]]
+        got = f["splits/train/sentence"][ids.index("train:1")]
+        assert np.allclose(got, pooled, atol=1e-5), (got, pooled)
+        assert f.attrs["dataset_path"] == os.path.abspath(data)
+    c = subprocess.run([KD_TEACHER, "check", outs, data], capture_output=True, text=True)
+    assert c.returncode == 0 and "sentence vectors of 16" in c.stdout, c.stdout + c.stderr
+
     # Names that do not match: refused, listing both sides, nothing written.
     make_model(os.path.join(tmp, "bert_en"), ["return", "logistics", "urge"])
     out2 = os.path.join(tmp, "t2.h5")
