@@ -9,11 +9,13 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 
 #include "atomic_file.h"
 #include "checkpoint.h"
 #include "checksum.h"
 #include "distributed.h"
+#include "pretrained_init.h"
 #include "run_dir.h"
 #include "signals.h"
 #include "split_rows.h"
@@ -63,10 +65,17 @@ const std::vector<std::pair<std::string, std::string>> kVolatileKeys = {
     {"train", "max_steps_this_invocation"}, {"train", "threads"}, {"train", "progress"},
     {"train", "log_every"},                 {"train", "checkpoint_every"}};
 
+// Keys added after runs already existed, with their defaults: hashed only when set
+// otherwise, so a checkpoint written before they existed still resumes.
+const std::vector<std::tuple<std::string, std::string, std::string>> kLaterKeys = {
+    {"train", "layer_lr_decay", "1"}, {"train", "freeze_embeddings", "false"}};
+
 std::string config_hash(const YAML::Node& resolved, const DatasetInfo& info) {
   YAML::Node copy = YAML::Clone(resolved);
   for (const auto& [sec, key] : kVolatileKeys)
     if (copy[sec] && copy[sec].IsMap()) copy[sec].remove(key);
+  for (const auto& [sec, key, def] : kLaterKeys)
+    if (copy[sec] && copy[sec].IsMap() && copy[sec][key] && YAML::Dump(copy[sec][key]) == def) copy[sec].remove(key);
   YAML::Emitter e;
   e << copy;
   return sha256_hex(std::string(e.c_str()) + "\ndata:" + info.content_sha256);
@@ -176,7 +185,11 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   torch::manual_seed(tc.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(tc.seed);
   Classifier model = build_model(mc, info);
-  if (!req.resume) init_from_run(*model, mc, info);
+  nlohmann::json pretrained;  // where a pretrained encoder's weights came from (new runs; run.json keeps it)
+  if (!req.resume) {
+    pretrained = load_pretrained_weights(*model, mc, info);
+    init_from_run(*model, mc, info);
+  }
   model->to(device);
 
   TrainerHooks hooks;
@@ -249,6 +262,7 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   rj.j["seed"] = tc.seed;
   rj.j["model"] = model->describe();
   rj.j["architecture"] = mc.architecture;
+  if (!pretrained.is_null()) rj.j["pretrained"] = pretrained;
   rj.j["parameters"] = {{"total", model->num_parameters()}, {"non_embedding", model->num_non_embedding_parameters()}};
   rj.j["dataset"] = {{"path", fs::absolute(req.data_path).string()}, {"content_sha256", info.content_sha256}};
   rj.j["config_sha256"] = hash;

@@ -37,6 +37,10 @@ TrainConfig TrainConfig::from_config(const Config& c) {
   c.check(t.min_lr_ratio >= 0 && t.min_lr_ratio <= 1, "min_lr_ratio", "must be in [0, 1]");
   t.grad_clip = c.get<double>("grad_clip", t.grad_clip);
   c.check(t.grad_clip >= 0, "grad_clip", "must be >= 0 (0 = no clipping)");
+  t.layer_lr_decay = c.get<double>("layer_lr_decay", t.layer_lr_decay);
+  c.check(t.layer_lr_decay > 0 && t.layer_lr_decay <= 1, "layer_lr_decay",
+          "must be in (0, 1] (1 = every layer at train.lr; BERT fine-tuning often uses 0.8-0.95)");
+  t.freeze_embeddings = c.get<bool>("freeze_embeddings", t.freeze_embeddings);
   t.label_smoothing = c.get<double>("label_smoothing", t.label_smoothing);
   c.check(t.label_smoothing >= 0 && t.label_smoothing < 1, "label_smoothing", "must be in [0, 1)");
   t.bucket = c.get<bool>("bucket", t.bucket);

@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -42,6 +43,7 @@ struct Trainer::State {
   std::unique_ptr<dist::GradReducer> reducer;
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::vector<torch::Tensor> params;  // everything trained (model + extra module)
+  std::vector<double> group_base_lr;  // per optimizer param group: its lr before the schedule (layer_lr_decay)
   LossFn loss;
   int64_t steps_per_epoch = 0, total_steps = 0, warmup_steps = 0, eval_every = 0;
   int64_t step = 0;
@@ -117,22 +119,40 @@ Trainer::Trainer(TrainerSetup setup) : s_(std::make_unique<State>()) {
   S.loss = S.setup.hooks.loss ? S.setup.hooks.loss : default_loss(S.setup.info.task, cfg.label_smoothing);
 
   // AdamW with decoupled weight decay on weight matrices and embeddings only:
-  // biases and LayerNorm parameters (1-D) are not decayed.
-  std::vector<torch::Tensor> decay, no_decay;
-  auto add = [&](torch::nn::Module& m) {
-    for (auto& p : m.parameters()) {
-      if (!p.requires_grad()) continue;
-      (p.dim() >= 2 ? decay : no_decay).push_back(p);
-      S.params.push_back(p);
-    }
+  // biases and LayerNorm parameters (1-D) are not decayed. Without layer-wise lr
+  // decay that is two groups (decay, no decay); with it, two per depth, each with
+  // its own base lr (the schedule scales every group's base lr). Empty groups are
+  // left out, so the group list is a pure function of model and config (resume).
+  auto& model = *S.setup.model;
+  if (cfg.freeze_embeddings)
+    for (auto& kv : model.named_parameters())
+      if (kv.key().rfind("embeddings.", 0) == 0) kv.value().set_requires_grad(false);
+  const bool llrd = cfg.layer_lr_decay != 1.0;
+  const int64_t top = model.top_depth();
+  const int64_t n_depths = llrd ? top + 1 : 1;
+  std::vector<std::vector<torch::Tensor>> decay(static_cast<size_t>(n_depths)), no_decay(static_cast<size_t>(n_depths));
+  auto add = [&](const torch::Tensor& p, int64_t depth) {
+    if (!p.requires_grad()) return;
+    const auto d = static_cast<size_t>(llrd ? std::clamp<int64_t>(depth, 0, top) : 0);
+    (p.dim() >= 2 ? decay : no_decay)[d].push_back(p);
+    S.params.push_back(p);
   };
-  add(*S.setup.model);
-  if (S.setup.hooks.extra_module) add(*S.setup.hooks.extra_module);
-  auto base = torch::optim::AdamWOptions(cfg.lr).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps);
+  for (auto& kv : model.named_parameters()) add(kv.value(), model.parameter_depth(kv.key()));
+  // Extra modules (kd distill's projections) sit above the encoder: depth top, full lr.
+  if (S.setup.hooks.extra_module)
+    for (auto& kv : S.setup.hooks.extra_module->named_parameters()) add(kv.value(), top);
+  auto base = torch::optim::AdamWOptions(cfg.lr).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps).weight_decay(cfg.weight_decay);
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(base.weight_decay(cfg.weight_decay)));
-  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
-                                    torch::optim::AdamWOptions(cfg.lr).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps).weight_decay(0.0)));
+  for (int64_t d = 0; d < n_depths; ++d) {
+    const double lr = llrd ? cfg.lr * std::pow(cfg.layer_lr_decay, static_cast<double>(top - d)) : cfg.lr;
+    for (bool decayed : {true, false}) {
+      auto& ps = (decayed ? decay : no_decay)[static_cast<size_t>(d)];
+      if (ps.empty() && llrd) continue;
+      auto o = torch::optim::AdamWOptions(lr).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps).weight_decay(decayed ? cfg.weight_decay : 0.0);
+      groups.emplace_back(ps, std::make_unique<torch::optim::AdamWOptions>(o));
+      S.group_base_lr.push_back(lr);
+    }
+  }
   S.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), base);
   // Data-parallel: identical replicas from rank 0, then gradients averaged in buckets.
   dist::broadcast_module(*S.pg, *S.setup.model);
@@ -325,8 +345,11 @@ TrainStatus Trainer::run() {
       last_loss = lv;
     }
     if (cfg.grad_clip > 0) clip_grad_norm_on_device(S.params, cfg.grad_clip);
-    const double lr = cfg.lr * lr_factor(cfg, S.step, S.total_steps, S.warmup_steps);
-    for (auto& g : S.optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    const double factor = lr_factor(cfg, S.step, S.total_steps, S.warmup_steps);
+    const double lr = cfg.lr * factor;  // the top group's: what the logs show
+    auto& param_groups = S.optimizer->param_groups();
+    for (size_t gi = 0; gi < param_groups.size(); ++gi)
+      static_cast<torch::optim::AdamWOptions&>(param_groups[gi].options()).lr(S.group_base_lr[gi] * factor);
     S.optimizer->step();
     ++S.step;
     if (S.setup.hooks.on_step) S.setup.hooks.on_step(S.step);

@@ -55,6 +55,12 @@ struct TrainConfig {
   std::string schedule = "linear";  // linear | cosine | constant
   double min_lr_ratio = 0.0;
   double grad_clip = 1.0;       // 0 = off
+  // Fine-tuning pretrained encoders. Layer-wise lr decay (ELECTRA, BEiT): a parameter
+  // at depth d (ClassifierImpl::parameter_depth; embeddings 0, layer l 1..L, head L+1)
+  // trains at lr * layer_lr_decay^(L + 1 - d); 1 = off. freeze_embeddings: the
+  // "embeddings." parameters get no gradient and stay out of the optimizer.
+  double layer_lr_decay = 1.0;
+  bool freeze_embeddings = false;
   double label_smoothing = 0.0;
   bool bucket = true;
   int64_t pool_batches = 100;

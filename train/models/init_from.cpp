@@ -19,8 +19,10 @@ void init_from_run(ClassifierImpl& model, const ModelConfig& cfg, const DatasetI
   if (t.info.tokenizer_sha256 != info.tokenizer_sha256 || t.info.vocab_size != info.vocab_size)
     throw UserError("model.init_from.run " + init.run +
                     " was trained with another tokenizer (vocabulary) than this dataset: embeddings would not line up");
+  // Models with numbered encoder layers: transformer (layers.N.) and pretrained (encoder.layer.N.).
+  const bool layered = cfg.architecture == "transformer" || cfg.architecture == "pretrained";
   std::vector<int64_t> layers = init.layers;
-  if (cfg.architecture == "transformer" && layers.empty()) {
+  if (layered && layers.empty()) {
     // Evenly spaced teacher layers: L6 -> L3 takes 0,2,4 (DistilBERT's every other layer).
     const int64_t tl = t.model_config.layers;
     for (int64_t i = 0; i < cfg.layers; ++i) layers.push_back(i * tl / cfg.layers);
@@ -30,7 +32,7 @@ void init_from_run(ClassifierImpl& model, const ModelConfig& cfg, const DatasetI
       throw UserError("model.init_from.layers names teacher layer " + std::to_string(l) + " but " + init.run +
                       " has " + std::to_string(t.model_config.layers) + " layers (0.." +
                       std::to_string(t.model_config.layers - 1) + ")");
-  if (cfg.architecture == "transformer" && !init.layers.empty() && t.model_config.hidden != cfg.hidden)
+  if (layered && !init.layers.empty() && t.model_config.hidden != cfg.hidden)
     throw UserError("model.init_from.layers: teacher hidden size " + std::to_string(t.model_config.hidden) +
                     " differs from the student's " + std::to_string(cfg.hidden) +
                     ": layers can only be copied between equal widths (drop init_from.layers or match hidden/ffn)");
@@ -38,15 +40,15 @@ void init_from_run(ClassifierImpl& model, const ModelConfig& cfg, const DatasetI
   auto dst = model.named_parameters();
   int64_t copied = 0, skipped = 0;
   torch::NoGradGuard g;
-  static const std::regex layer_re("^layers\\.([0-9]+)\\.(.*)$");
+  static const std::regex layer_re("^(layers|encoder\\.layer)\\.([0-9]+)\\.(.*)$");
   for (auto& kv : dst) {
     std::string name = kv.key();
     std::string from = name;
     std::smatch m;
     if (std::regex_match(name, m, layer_re)) {
-      size_t i = std::stoul(m[1].str());
+      size_t i = std::stoul(m[2].str());
       if (i >= layers.size()) continue;
-      from = "layers." + std::to_string(layers[i]) + "." + m[2].str();
+      from = m[1].str() + "." + std::to_string(layers[i]) + "." + m[3].str();
     } else if (name.rfind("embeddings.", 0) == 0 && !init.embeddings) {
       continue;
     }

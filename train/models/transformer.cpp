@@ -1,6 +1,7 @@
 #include "transformer.h"
 
 #include <cmath>
+#include <regex>
 
 namespace zl {
 
@@ -104,6 +105,14 @@ ModelOutput TransformerClassifierImpl::forward(const Batch& batch, bool want_att
 std::string TransformerClassifierImpl::describe() const {
   return "transformer L" + std::to_string(cfg_.layers) + "-H" + std::to_string(cfg_.hidden) + "-A" +
          std::to_string(cfg_.heads) + "-F" + std::to_string(cfg_.ffn) + " (" + cfg_.pooling + " pooling)";
+}
+
+int64_t TransformerClassifierImpl::parameter_depth(const std::string& name) const {
+  if (name.rfind("embeddings.", 0) == 0) return 0;
+  static const std::regex layer_re("^layers\\.([0-9]+)\\..*$");
+  std::smatch m;
+  if (std::regex_match(name, m, layer_re)) return std::stoll(m[1].str()) + 1;
+  return top_depth();  // final LayerNorm, head
 }
 
 }  // namespace zl

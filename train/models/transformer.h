@@ -42,6 +42,8 @@ class TransformerClassifierImpl : public ClassifierImpl {
   TransformerClassifierImpl(const ModelConfig& cfg, const DatasetInfo& info);
   ModelOutput forward(const Batch& batch, bool want_attentions = false) override;
   std::string describe() const override;
+  int64_t parameter_depth(const std::string& name) const override;  // layers.N. -> N + 1
+  int64_t top_depth() const override { return cfg_.layers + 1; }
 
   TransformerEmbeddings embeddings{nullptr};
   torch::nn::ModuleList layers{nullptr};
