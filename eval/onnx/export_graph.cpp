@@ -1,5 +1,6 @@
 #include "export_graph.h"
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -84,12 +85,30 @@ std::string reduce_sum(GraphBuilder& g, const std::string& x, std::vector<int64_
               {Attribute::of("keepdims", int64_t{keepdims ? 1 : 0})});
 }
 
+std::string layer_norm(GraphBuilder& g, Params& p, const torch::nn::LayerNorm& ln, const std::string& x,
+                       const std::string& hint) {
+  const auto& w = ln->weight;
+  auto scale = g.floats(hint + ".weight", {w.size(0)}, p.take(w));
+  auto bias = g.floats(hint + ".bias", {w.size(0)}, p.take(ln->bias));
+  return g.op("LayerNormalization", {x, scale, bias},
+              {Attribute::of("axis", int64_t{-1}), Attribute::of("epsilon", static_cast<float>(ln->options.eps()))},
+              hint);
+}
+
+// GELU, exact (erf) form as torch::gelu's default: 0.5 x (1 + erf(x / sqrt 2)).
+// (The Gelu operator only exists from opset 20.)
+std::string gelu(GraphBuilder& g, const std::string& x) {
+  auto e = g.op("Erf", {g.op("Div", {x, g.scalar_float(static_cast<float>(std::sqrt(2.0)))})});
+  auto one_plus = g.op("Add", {e, g.scalar_float(1.0f)});
+  return g.op("Mul", {g.op("Mul", {x, one_plus}), g.scalar_float(0.5f)}, {}, "gelu");
+}
+
 std::string neg_inf(GraphBuilder& g) { return g.scalar_float(-std::numeric_limits<float>::infinity()); }
 
 }  // namespace onnx_export
 
 const std::vector<std::string>& exportable_architectures() {
-  static const std::vector<std::string> a{"transformer", "bilstm", "textcnn"};
+  static const std::vector<std::string> a{"transformer", "bilstm", "textcnn", "pretrained"};
   return a;
 }
 
@@ -104,9 +123,11 @@ onnx_graph::Model build_onnx_graph(const LoadedRun& run,
     m = onnx_export::bilstm_graph(*run.model, run.info.task);
   else if (arch == "textcnn")
     m = onnx_export::textcnn_graph(*run.model, run.info.task, run.info.pad_id);
+  else if (arch == "pretrained")
+    m = onnx_export::pretrained_graph(*run.model, run.info.task);
   else
     throw UserError(run.run_dir + "/config.yaml: model.architecture '" + arch +
-                    "' has no ONNX exporter (exportable: transformer, bilstm, textcnn)");
+                    "' has no ONNX exporter (exportable: transformer, bilstm, textcnn, pretrained)");
   m.graph_name = "zhengliu_" + arch;
   m.producer_version = ZL_VERSION;
   m.doc = run.model->describe();

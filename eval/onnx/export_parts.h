@@ -47,9 +47,16 @@ std::string dim_of(GraphBuilder& g, const std::string& x, int64_t axis);
 std::string unsqueeze(GraphBuilder& g, const std::string& x, std::vector<int64_t> axes);
 std::string reduce_sum(GraphBuilder& g, const std::string& x, std::vector<int64_t> axes, bool keepdims);
 std::string neg_inf(GraphBuilder& g);
+// LayerNormalization over the last axis with the module's epsilon.
+std::string layer_norm(GraphBuilder& g, Params& p, const torch::nn::LayerNorm& ln, const std::string& x,
+                       const std::string& hint);
+// GELU, exact (erf) form as torch::gelu's default: 0.5 x (1 + erf(x / sqrt 2)).
+// (The Gelu operator only exists from opset 20.)
+std::string gelu(GraphBuilder& g, const std::string& x);
 
 onnx_graph::Model transformer_graph(ClassifierImpl& model, Task task);
 onnx_graph::Model bilstm_graph(ClassifierImpl& model, Task task);
 onnx_graph::Model textcnn_graph(ClassifierImpl& model, Task task, int64_t pad_id);
+onnx_graph::Model pretrained_graph(ClassifierImpl& model, Task task);
 
 }  // namespace zl::onnx_export

@@ -3,6 +3,7 @@
 // Runtime through scripts/verify_onnx.py (the real parity check, not a mock).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "export_pipeline.h"
 #include "process.h"
 #include "run_training.h"
+#include "pretrained_testing.h"
 #include "synthetic_data_testing.h"
 
 namespace fs = std::filesystem;
@@ -39,16 +41,30 @@ std::string make_run(const std::string& dir, const Case& c) {
   o.min_len = 1;  // one-token sentences: shorter than TextCNN's widest kernel
   o.max_len = 20;
   o.num_labels = 3;
-  const std::string data = zl::testing::write_synthetic_dataset(dir, "data", o);
+  std::string data;
   // max_length 24 < the data's 43: truncation is part of what is checked.
   std::string model = "architecture: " + c.architecture + "\n  dropout: 0.1\n  max_length: 24\n";
+  std::vector<std::string> overrides = c.model_overrides;
+  if (c.architecture == "pretrained") {
+    // A tiny random checkpoint (BERT, or XLM-R with "#xlmr") and a dataset that looks
+    // prepared with its tokenizer (vocab map with two added placeholder rows).
+    auto x = std::find(overrides.begin(), overrides.end(), "#xlmr");
+    const bool xlmr = x != overrides.end();
+    if (xlmr) overrides.erase(x);
+    const zl::testing::TinyCheckpoint ck = xlmr ? zl::testing::tiny_xlmr() : zl::testing::TinyCheckpoint{};
+    zl::testing::write_tiny_checkpoint(dir + "/checkpoint", ck);
+    data = zl::testing::write_pretrained_dataset(dir, "data", ck, o);
+    model += "  checkpoint: " + dir + "/checkpoint\n";
+  } else {
+    data = zl::testing::write_synthetic_dataset(dir, "data", o);
+  }
   if (c.architecture == "transformer")
     model += "  layers: 2\n  hidden: 16\n  heads: 2\n  ffn: 32\n";
   else if (c.architecture == "bilstm")
     model += "  embedding_dim: 12\n  lstm_hidden: 10\n";
-  else
+  else if (c.architecture == "textcnn")
     model += "  embedding_dim: 12\n  filters: 6\n  kernel_sizes: [2, 3, 5]\n";
-  for (const auto& ov : c.model_overrides) model += "  " + ov + "\n";
+  for (const auto& ov : overrides) model += "  " + ov + "\n";
   write_file_atomic(dir + "/train.yaml", "model:\n  " + model +
                                              "train:\n  max_steps: 6\n  batch_size: 16\n  eval_every: 3\n"
                                              "  log_every: 3\n  warmup_steps: 1\n  lr: 0.01\n  progress: lines\n");
@@ -105,10 +121,19 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"bilstm", Task::kPair, {"lstm_layers: 2"}},
                       Case{"textcnn", Task::kSingleLabel, {}},
                       Case{"textcnn", Task::kMultiLabel, {}},
-                      Case{"textcnn", Task::kPair, {}}),
+                      Case{"textcnn", Task::kPair, {}},
+                      // Pretrained encoders (whole tiny checkpoints and a cut-down student).
+                      Case{"pretrained", Task::kSingleLabel, {}},
+                      Case{"pretrained", Task::kPair, {"layers: 1"}},
+                      Case{"pretrained", Task::kMultiLabel, {"#xlmr"}},
+                      Case{"pretrained", Task::kSingleLabel, {"#xlmr", "pooling: cls"}}),
     [](const auto& info) {
-      return info.param.architecture + "_" +
-             (info.param.task == Task::kPair ? "pair" : info.param.task == Task::kMultiLabel ? "multi" : "single");
+      std::string name = info.param.architecture + "_" +
+                         (info.param.task == Task::kPair ? "pair" : info.param.task == Task::kMultiLabel ? "multi" : "single");
+      for (const auto& o : info.param.model_overrides)
+        if (o == "#xlmr") name += "_xlmr";
+        else if (o == "pooling: cls") name += "_cls";
+      return name;
     });
 
 class ExportFixture : public ::testing::Test {

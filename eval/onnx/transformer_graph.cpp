@@ -14,24 +14,6 @@ namespace zl::onnx_export {
 
 namespace {
 
-std::string layer_norm(GraphBuilder& g, Params& p, const torch::nn::LayerNorm& ln, const std::string& x,
-                       const std::string& hint) {
-  const auto& w = ln->weight;
-  auto scale = g.floats(hint + ".weight", {w.size(0)}, p.take(w));
-  auto bias = g.floats(hint + ".bias", {w.size(0)}, p.take(ln->bias));
-  return g.op("LayerNormalization", {x, scale, bias},
-              {Attribute::of("axis", int64_t{-1}), Attribute::of("epsilon", static_cast<float>(ln->options.eps()))},
-              hint);
-}
-
-// GELU, exact (erf) form as torch::gelu's default: 0.5 x (1 + erf(x / sqrt 2)).
-// (The Gelu operator only exists from opset 20.)
-std::string gelu(GraphBuilder& g, const std::string& x) {
-  auto e = g.op("Erf", {g.op("Div", {x, g.scalar_float(static_cast<float>(std::sqrt(2.0)))})});
-  auto one_plus = g.op("Add", {e, g.scalar_float(1.0f)});
-  return g.op("Mul", {g.op("Mul", {x, one_plus}), g.scalar_float(0.5f)}, {}, "gelu");
-}
-
 std::string attention(GraphBuilder& g, Params& p, SelfAttentionImpl& attn, const std::string& x,
                       const std::string& key_mask, int64_t hidden, const std::string& hint) {
   const int64_t heads = attn.heads, d = hidden / heads;
