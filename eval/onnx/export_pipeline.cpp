@@ -303,6 +303,32 @@ json run_export(const ExportRequest& req) {
     const std::string tok = read_file(req.run_dir + "/tokenizer.model");
     write_file_atomic((tmp / "tokenizer.model").string(), tok);
     write_file_atomic((tmp / "labels.json").string(), json(p.run.info.label_names).dump(2) + "\n");
+    // A pretrained checkpoint's tokenizer: deployers run the checkpoint's own tokenizer
+    // files (tokenizer/) and map its ids to the model's through vocab_map.json (the
+    // vocabulary may be pruned, and the placeholders are pieces added here).
+    const json pretrained = parse_json_or(p.file_info.pretrained_json, json::object());
+    if (!p.file_info.vocab_map.empty()) {
+      json vm = {{"format", "zhengliu.vocab_map/1"},
+                 {"vocab_map", p.file_info.vocab_map},
+                 {"placeholders", pretrained.value("placeholders", json::object())},
+                 {"unk_id", p.file_info.unk_id},
+                 {"pretrained_tokenizer", pretrained}};
+      write_file_atomic((tmp / "vocab_map.json").string(), vm.dump() + "\n");
+      const std::string src_dir = pretrained.value("dir", "");
+      const json files = pretrained.value("files", json::object());  // a named value: items() keeps a reference
+      for (const auto& [name, sha] : files.items()) {
+        const std::string src = src_dir + "/" + name;
+        if (!fs::exists(src))
+          throw UserError(p.data_path + ": the checkpoint's tokenizer file " + src +
+                          " (recorded when the data was prepared) is missing: the export would not be "
+                          "self-contained; restore the checkpoint directory or prepare the data again");
+        if (sha.is_string() && sha256_file(src) != sha.get<std::string>())
+          throw UserError(src + " changed since " + p.data_path +
+                          " was prepared (sha256 differs): prepare the data again with this tokenizer");
+        fs::create_directories(tmp / "tokenizer");
+        write_file_atomic((tmp / "tokenizer" / name).string(), read_file(src));
+      }
+    }
 
     const auto& info = p.run.info;
     json summary = {
@@ -335,7 +361,8 @@ json run_export(const ExportRequest& req) {
           {"tokenizer_sha256", info.tokenizer_sha256.empty() ? sha256_hex(tok) : info.tokenizer_sha256},
           {"tokenizer_type", info.tokenizer_type},
           {"normalization", parse_json_or(info.normalization_json, json::object())},
-          {"masking", parse_json_or(info.masking_json, json::object())}}},
+          {"masking", parse_json_or(info.masking_json, json::object())},
+          {"pretrained_tokenizer", pretrained}}},
         {"opset", graph.opset},
         {"ir_version", onnx_graph::kIrVersion},
         {"verification", verification},

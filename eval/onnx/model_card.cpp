@@ -37,6 +37,8 @@ std::string python_snippet(const nlohmann::json& s) {
   const bool pair = d.at("task") == "pair";
   const bool multi = d.at("task") == "multi_label";
   const bool masking = flag(mask, "enabled", false);
+  const bool pretrained = d.contains("pretrained_tokenizer") && d["pretrained_tokenizer"].is_object() &&
+                          !d["pretrained_tokenizer"].empty();
   std::ostringstream o;
   o << R"PY(import json
 import re
@@ -44,8 +46,7 @@ import unicodedata
 
 import numpy as np
 import onnxruntime as ort
-import sentencepiece as spm
-
+)PY" << (pretrained ? "from transformers import AutoTokenizer\n" : "import sentencepiece as spm\n") << R"PY(
 MODEL_DIR = "."  # this export directory
 PAD, CLS, SEP = )PY" << d.at("pad_id") << ", " << d.at("cls_id") << ", " << d.at("sep_id") << R"PY(
 DATA_MAX_LEN, MODEL_MAX_LEN = )PY" << d.at("max_length") << ", " << s.at("model").at("max_length") << R"PY(
@@ -60,8 +61,14 @@ MASK = {"email": )PY" << py_bool(masking && flag(mask, "email", true)) << R"PY(,
   if (flag(norm, "t2s", false)) o << "import opencc  # traditional -> simplified, as kd-data (pip install opencc)\n";
   o << R"PY(
 labels = json.load(open(f"{MODEL_DIR}/labels.json", encoding="utf-8"))
-sp = spm.SentencePieceProcessor(model_file=f"{MODEL_DIR}/tokenizer.model")
-session = ort.InferenceSession(f"{MODEL_DIR}/model.onnx", providers=["CPUExecutionProvider"])
+)PY" << (pretrained ? R"PY(# The checkpoint's own tokenizer, with kd-data's placeholders as added pieces; its ids are
+# mapped to the model's through vocab_map.json (pruned vocabulary: other pieces -> unk).
+tok = AutoTokenizer.from_pretrained(f"{MODEL_DIR}/tokenizer")
+VOCAB = json.load(open(f"{MODEL_DIR}/vocab_map.json", encoding="utf-8"))
+tok.add_tokens(list(VOCAB["placeholders"]), special_tokens=True)
+REMAP = {row: i for i, row in enumerate(VOCAB["vocab_map"]) if row >= 0}
+REMAP.update({tok.convert_tokens_to_ids(p): i for p, i in VOCAB["placeholders"].items()})
+)PY" : "sp = spm.SentencePieceProcessor(model_file=f\"{MODEL_DIR}/tokenizer.model\")\n") << R"PY(session = ort.InferenceSession(f"{MODEL_DIR}/model.onnx", providers=["CPUExecutionProvider"])
 SPACES = {0x20, *range(0x09, 0x0E), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000}
 
 
@@ -130,7 +137,18 @@ def mask_pii(text):
 def encode(text)PY";
   if (pair) o << ", text_b";
   o << R"PY():
-    """[CLS] a [SEP])PY" << (pair ? " b [SEP]" : "") << R"PY( as kd-data frames it, truncated as kd-data and the model do."""
+)PY";
+  if (pretrained) {
+    o << R"PY(    """The checkpoint tokenizer's framing and longest-first truncation, as kd-data prepares it."""
+    enc = tok(mask_pii(normalize(text)))PY" << (pair ? ", mask_pii(normalize(text_b))" : "") << R"PY(, truncation=True, max_length=DATA_MAX_LEN)
+    ids = [REMAP.get(i, )PY" << d.at("unk_id") << R"PY() for i in enc["input_ids"]]
+    types = enc.get("token_type_ids") or [0] * len(ids)
+    if len(ids) > MODEL_MAX_LEN:  # keep the final separator
+        ids, types = ids[:MODEL_MAX_LEN - 1] + ids[-1:], types[:MODEL_MAX_LEN - 1] + types[-1:]
+    return ids, types
+)PY";
+  } else {
+  o << R"PY(    """[CLS] a [SEP])PY" << (pair ? " b [SEP]" : "") << R"PY( as kd-data frames it, truncated as kd-data and the model do."""
     a = sp.encode(mask_pii(normalize(text)))
 )PY";
   if (pair) {
@@ -152,6 +170,7 @@ def encode(text)PY";
         ids = ids[:MODEL_MAX_LEN - 1] + ids[-1:]
     return ids, [0] * len(ids)
 )PY";
+  }
   }
   o << R"PY(
 
@@ -245,6 +264,21 @@ std::string model_card(const nlohmann::json& s) {
        "(valid check digit), bank cards (Luhn), landlines and long order numbers are replaced by `<EMAIL>`, `<PHONE>`, "
        "`<ID>`, `<CARD>`, `<TEL>`, `<ORDER>`. The snippet below implements the common forms; kd-data's scanner "
        "(`data/pii_masker.h` in Zhengliu) is the reference.\n";
+  const bool pretrained = d.contains("pretrained_tokenizer") && d["pretrained_tokenizer"].is_object() &&
+                          !d["pretrained_tokenizer"].empty();
+  if (pretrained) {
+    const auto& pt = d["pretrained_tokenizer"];
+    o << "3. Tokenize with the checkpoint's own tokenizer (`tokenizer/`: its files, copied from `"
+      << pt.value("dir", std::string()) << "`; family " << pt.value("family", std::string())
+      << "), with the placeholders added as single pieces, then map every id through `vocab_map.json`: "
+         "`vocab_map[i]` is the checkpoint id of model id `i` (-1 for a placeholder, whose model id is in "
+         "`placeholders`); a checkpoint id not listed becomes " << d.at("unk_id")
+      << " (unk)" << (pt.value("pruned", false) ? ": the vocabulary was pruned to the pieces of the training data" : "")
+      << ".\n";
+    o << "4. Frame as the checkpoint's tokenizer does (`" << pt.value("framing", nlohmann::json::object()).dump()
+      << "`) with at most " << d.at("max_length") << " tokens (longest side trimmed first); the model then reads at most "
+      << s.at("model").at("max_length") << " tokens, keeping the final separator.\n";
+  } else {
   o << "3. Tokenize with `tokenizer.model` (sentencepiece, sha256 `" << d.at("tokenizer_sha256").get<std::string>()
     << "`), no extra options.\n";
   o << "4. Frame as `[CLS] a [SEP]" << (pair ? " b [SEP]" : "") << "` ([CLS] = " << d.at("cls_id")
@@ -252,9 +286,11 @@ std::string model_card(const nlohmann::json& s) {
     << (pair ? "the longer text is trimmed first" : "the text is cut at the end")
     << "); the model then reads at most " << s.at("model").at("max_length")
     << " tokens, keeping the final [SEP].\n";
+  }
   o << "5. Pad a batch to its longest row with [PAD] (attention_mask 0). Padding does not change the outputs.\n";
 
-  o << "\n## Run it with ONNX Runtime (Python)\n\n`pip install onnxruntime sentencepiece numpy`, then, in this "
+  o << "\n## Run it with ONNX Runtime (Python)\n\n`pip install onnxruntime " << (pretrained ? "transformers" : "sentencepiece")
+    << " numpy`, then, in this "
        "directory:\n\n```python\n"
     << python_snippet(s) << "```\n";
   o << "\nIt prints `" << s.at("example").at("label_text").get<std::string>()
@@ -263,7 +299,9 @@ std::string model_card(const nlohmann::json& s) {
   o << R"PY(
 ## Run it with ONNX Runtime (C++)
 
-Tokenize as above (the C++ sentencepiece library reads the same `tokenizer.model`), then:
+)PY" << (pretrained ? "Tokenize as above (the checkpoint's tokenizer: e.g. the `tokenizers` library reads `tokenizer/tokenizer.json`; "
+                     "then map the ids through `vocab_map.json`), then:"
+                   : "Tokenize as above (the C++ sentencepiece library reads the same `tokenizer.model`), then:") << R"PY(
 
 ```cpp
 #include <onnxruntime_cxx_api.h>
