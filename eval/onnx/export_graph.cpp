@@ -103,6 +103,17 @@ std::string gelu(GraphBuilder& g, const std::string& x) {
   return g.op("Mul", {g.op("Mul", {x, one_plus}), g.scalar_float(0.5f)}, {}, "gelu");
 }
 
+std::string masked_attention(GraphBuilder& g, const std::string& q, const std::string& k, const std::string& v,
+                             const std::string& key_mask, int64_t d, int64_t hidden) {
+  auto kt = g.op("Transpose", {k}, {Attribute::of("perm", std::vector<int64_t>{0, 1, 3, 2})});
+  auto scores = g.op("Div", {g.op("MatMul", {q, kt}), g.scalar_float(static_cast<float>(std::sqrt(double(d))))});
+  auto masked = g.op("Where", {key_mask, scores, neg_inf(g)});
+  auto probs = g.op("Softmax", {masked}, {Attribute::of("axis", int64_t{-1})});
+  auto ctx = g.op("MatMul", {probs, v});  // [B,h,T,d]
+  auto merged = g.op("Transpose", {ctx}, {Attribute::of("perm", std::vector<int64_t>{0, 2, 1, 3})});
+  return g.op("Reshape", {merged, g.ints("shape", {3}, {0, 0, hidden})});
+}
+
 std::string neg_inf(GraphBuilder& g) { return g.scalar_float(-std::numeric_limits<float>::infinity()); }
 
 }  // namespace onnx_export

@@ -47,6 +47,11 @@ std::string dim_of(GraphBuilder& g, const std::string& x, int64_t axis);
 std::string unsqueeze(GraphBuilder& g, const std::string& x, std::vector<int64_t> axes);
 std::string reduce_sum(GraphBuilder& g, const std::string& x, std::vector<int64_t> axes, bool keepdims);
 std::string neg_inf(GraphBuilder& g);
+// softmax(q k^T / sqrt(d)) v with q, k, v [B,h,T,d], padding keys set to -inf by
+// Where(key_mask, scores, -inf) (what the boolean mask of scaled_dot_product_attention
+// does; every row keeps its first token), heads merged back to [B,T,hidden].
+std::string masked_attention(GraphBuilder& g, const std::string& q, const std::string& k, const std::string& v,
+                             const std::string& key_mask, int64_t d, int64_t hidden);
 // LayerNormalization over the last axis with the module's epsilon.
 std::string layer_norm(GraphBuilder& g, Params& p, const torch::nn::LayerNorm& ln, const std::string& x,
                        const std::string& hint);

@@ -29,14 +29,7 @@ std::string self_attention(GraphBuilder& g, Params& p, BertSelfAttentionImpl& at
   auto q = split_heads(g, linear(g, p, attn.query, x, hint + ".query"), heads, d);
   auto k = split_heads(g, linear(g, p, attn.key, x, hint + ".key"), heads, d);
   auto v = split_heads(g, linear(g, p, attn.value, x, hint + ".value"), heads, d);
-  auto kt = g.op("Transpose", {k}, {Attribute::of("perm", std::vector<int64_t>{0, 1, 3, 2})});
-  auto scores = g.op("Div", {g.op("MatMul", {q, kt}), g.scalar_float(static_cast<float>(std::sqrt(double(d))))});
-  // Padding keys get -inf before the softmax, as the boolean mask of
-  // scaled_dot_product_attention does; every row keeps its first token.
-  auto masked = g.op("Where", {key_mask, scores, neg_inf(g)});
-  auto probs = g.op("Softmax", {masked}, {Attribute::of("axis", int64_t{-1})});
-  auto ctx = g.op("Transpose", {g.op("MatMul", {probs, v})}, {Attribute::of("perm", std::vector<int64_t>{0, 2, 1, 3})});
-  return g.op("Reshape", {ctx, g.ints("shape", {3}, {0, 0, hidden})});
+  return masked_attention(g, q, k, v, key_mask, d, hidden);
 }
 
 // dense -> (dropout: identity) -> LayerNorm(. + residual)

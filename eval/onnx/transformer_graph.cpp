@@ -24,15 +24,7 @@ std::string attention(GraphBuilder& g, Params& p, SelfAttentionImpl& attn, const
     return g.op("Gather", {per, g.scalar_int(i)}, {Attribute::of("axis", int64_t{0})});  // [B,h,T,d]
   };
   auto q = pick(0), k = pick(1), v = pick(2);
-  auto kt = g.op("Transpose", {k}, {Attribute::of("perm", std::vector<int64_t>{0, 1, 3, 2})});
-  auto scores = g.op("Div", {g.op("MatMul", {q, kt}), g.scalar_float(static_cast<float>(std::sqrt(double(d))))});
-  // Padding keys get -inf before the softmax (what the boolean mask of
-  // scaled_dot_product_attention does); every row keeps at least its [CLS].
-  auto masked = g.op("Where", {key_mask, scores, neg_inf(g)});
-  auto probs = g.op("Softmax", {masked}, {Attribute::of("axis", int64_t{-1})});
-  auto ctx = g.op("MatMul", {probs, v});                                                 // [B,h,T,d]
-  auto merged = g.op("Transpose", {ctx}, {Attribute::of("perm", std::vector<int64_t>{0, 2, 1, 3})});
-  auto flat = g.op("Reshape", {merged, g.ints("shape", {3}, {0, 0, hidden})});
+  auto flat = masked_attention(g, q, k, v, key_mask, d, hidden);                         // [B,T,H]
   return linear(g, p, attn.out, flat, hint + ".out");
 }
 

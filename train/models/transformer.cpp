@@ -11,6 +11,18 @@ SelfAttentionImpl::SelfAttentionImpl(int64_t hidden, int64_t heads_, double atte
   out = register_module("out", torch::nn::Linear(hidden, hidden));
 }
 
+torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& key_mask, double dropout, bool training, torch::Tensor* probs) {
+  const double p = training ? dropout : 0.0;
+  if (probs == nullptr) return at::scaled_dot_product_attention(q, k, v, key_mask, p);
+  const auto d = q.size(-1);
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
+  scores = scores.masked_fill(key_mask.logical_not(), -std::numeric_limits<float>::infinity());
+  auto a = torch::softmax(scores, -1);
+  *probs = a;
+  return torch::matmul(torch::dropout(a, p, training), v);
+}
+
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* probs) {
   const auto B = x.size(0), T = x.size(1), H = x.size(2);
   const auto d = H / heads;
@@ -19,17 +31,7 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   const auto& q = parts[0];
   const auto& k = parts[1];
   const auto& v = parts[2];
-  const double p = is_training() ? attention_dropout : 0.0;
-  torch::Tensor ctx;
-  if (probs == nullptr) {
-    ctx = at::scaled_dot_product_attention(q, k, v, key_mask, p);
-  } else {
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
-    scores = scores.masked_fill(key_mask.logical_not(), -std::numeric_limits<float>::infinity());
-    auto a = torch::softmax(scores, -1);
-    *probs = a;
-    ctx = torch::matmul(torch::dropout(a, p, is_training()), v);
-  }
+  auto ctx = masked_attention(q, k, v, key_mask, attention_dropout, is_training(), probs);
   return out(ctx.transpose(1, 2).reshape({B, T, H}));
 }
 

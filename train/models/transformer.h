@@ -11,6 +11,13 @@
 
 namespace zl {
 
+// softmax(q k^T / sqrt(d)) v over the keys that key_mask (bool [B,1,1,T], true = attend)
+// allows, q/k/v [B,heads,T,d]: fused (scaled_dot_product_attention) unless the
+// probabilities are wanted in `probs` (attention distillation), which takes an explicit
+// softmax path computing the same function. Shared by every attention module.
+torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& key_mask, double dropout, bool training, torch::Tensor* probs);
+
 struct SelfAttentionImpl : torch::nn::Module {
   SelfAttentionImpl(int64_t hidden, int64_t heads, double attention_dropout);
   // x [B,T,H]; key_mask bool [B,1,1,T], true = attend. `probs` receives [B,heads,T,T] when not null.

@@ -1,5 +1,7 @@
 #include "bert_encoder.h"
 
+#include "transformer.h"  // masked_attention
+
 #include <cmath>
 #include <limits>
 #include <regex>
@@ -24,18 +26,7 @@ torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& x, const torch
   const auto d = H / heads;
   auto split = [&](const torch::Tensor& t) { return t.view({B, T, heads, d}).transpose(1, 2); };  // [B,heads,T,d]
   auto q = split(query(x)), k = split(key(x)), v = split(value(x));
-  const double p = is_training() ? attention_dropout : 0.0;
-  torch::Tensor ctx;
-  if (probs == nullptr) {
-    ctx = at::scaled_dot_product_attention(q, k, v, key_mask, p);
-  } else {
-    // The same function with the probabilities kept (attention distillation).
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
-    scores = scores.masked_fill(key_mask.logical_not(), -std::numeric_limits<float>::infinity());
-    auto a = torch::softmax(scores, -1);
-    *probs = a;
-    ctx = torch::matmul(torch::dropout(a, p, is_training()), v);
-  }
+  auto ctx = masked_attention(q, k, v, key_mask, attention_dropout, is_training(), probs);
   return ctx.transpose(1, 2).reshape({B, T, H});
 }
 

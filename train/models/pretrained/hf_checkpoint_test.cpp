@@ -14,17 +14,8 @@
 namespace zl {
 namespace {
 
-#define EXPECT_CONTAINS(hay, needle) EXPECT_NE(std::string(hay).find(needle), std::string::npos) << (hay)
+using testing::error_of;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(Safetensors, ReadsF32F16Bf16AsFloat32) {
   const std::string dir = testing::make_temp_dir("st");

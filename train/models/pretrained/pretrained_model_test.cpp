@@ -16,17 +16,8 @@
 namespace zl {
 namespace {
 
-#define EXPECT_CONTAINS(hay, needle) EXPECT_NE(std::string(hay).find(needle), std::string::npos) << (hay)
+using testing::error_of;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 ModelConfig model_config(const std::string& yaml) {
   Config c = Config::from_string(yaml, "model.yaml");

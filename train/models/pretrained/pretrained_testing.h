@@ -5,6 +5,9 @@
 // checkpoints made by transformers itself instead (make_tiny_checkpoints.py).
 #pragma once
 
+// Substring check with the whole text in the failure message.
+#define EXPECT_CONTAINS(hay, needle) EXPECT_NE(std::string(hay).find(needle), std::string::npos) << (hay)
+
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -14,9 +17,21 @@
 
 #include "atomic_file.h"
 #include "dataset_file.h"
+#include "error.h"
 #include "synthetic_data_testing.h"
 
 namespace zl::testing {
+
+// The message of the UserError that f throws ("(no error)" when it throws none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 // Writes tensors (F32, F16 or BF16 by their dtype; I64 too) in the safetensors layout.
 inline void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {

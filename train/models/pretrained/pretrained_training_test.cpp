@@ -19,7 +19,6 @@
 namespace zl {
 namespace {
 
-#define EXPECT_CONTAINS(hay, needle) EXPECT_NE(std::string(hay).find(needle), std::string::npos) << (hay)
 
 nlohmann::json run_json(const std::string& dir) { return nlohmann::json::parse(read_file(dir + "/run.json")); }
 
