@@ -1,5 +1,5 @@
 // The BiLSTM student as an ONNX graph, as BiLstmClassifierImpl::forward
-// (train/bilstm.cpp) in eval mode: embeddings (+ segment), a bidirectional LSTM
+// (train/models/bilstm.cpp) in eval mode: embeddings (+ segment), a bidirectional LSTM
 // per layer that sees each sequence only up to its length (ONNX LSTM with
 // sequence_lens = attention_mask row sums, as PyTorch's packed sequences: the
 // backward direction starts at the last real token), max-pooling over real

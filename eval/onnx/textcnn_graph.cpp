@@ -1,5 +1,5 @@
 // The TextCNN student as an ONNX graph, as TextCnnClassifierImpl::forward
-// (train/textcnn.cpp) in eval mode: inputs shorter than the widest kernel are
+// (train/models/textcnn.cpp) in eval mode: inputs shorter than the widest kernel are
 // padded (input_ids with [PAD], the rest with 0); embeddings (+ segment); per
 // kernel width k a Conv1d and ReLU, then the max over windows t that end inside
 // the sequence (t + k <= length) or are the first window (t = 0); concatenation;

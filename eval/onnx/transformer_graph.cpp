@@ -1,5 +1,5 @@
 // The transformer student as an ONNX graph, op for op as
-// TransformerClassifierImpl::forward (train/transformer.cpp) in eval mode:
+// TransformerClassifierImpl::forward (train/models/transformer.cpp) in eval mode:
 // word + position (+ segment) embeddings; pre-LN blocks
 //   x = x + out(attention(LN1(x)));  x = x + fc2(GELU(fc1(LN2(x))))
 // attention = softmax(q k^T / sqrt(d), keys masked by attention_mask) v;
