@@ -114,6 +114,13 @@ std::string masked_attention(GraphBuilder& g, const std::string& q, const std::s
   return g.op("Reshape", {merged, g.ints("shape", {3}, {0, 0, hidden})});
 }
 
+std::string masked_mean(GraphBuilder& g, const std::string& x, const std::string& attention_mask) {
+  auto mf = unsqueeze(g, g.op("Cast", {attention_mask}, {Attribute::of("to", int64_t{1})}), {2});  // [B,T,1]
+  auto sum = reduce_sum(g, g.op("Mul", {x, mf}), {1}, false);                                   // [B,H]
+  auto count = g.op("Max", {reduce_sum(g, mf, {1}, false), g.scalar_float(1.0f)});              // [B,1]
+  return g.op("Div", {sum, count}, {}, "mean_pool");
+}
+
 std::string neg_inf(GraphBuilder& g) { return g.scalar_float(-std::numeric_limits<float>::infinity()); }
 
 }  // namespace onnx_export

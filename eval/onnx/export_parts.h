@@ -52,6 +52,9 @@ std::string neg_inf(GraphBuilder& g);
 // does; every row keeps its first token), heads merged back to [B,T,hidden].
 std::string masked_attention(GraphBuilder& g, const std::string& q, const std::string& k, const std::string& v,
                              const std::string& key_mask, int64_t d, int64_t hidden);
+// Masked mean pooling of x [B,T,H] over the tokens with attention_mask 1:
+// sum(x * mask) / max(sum(mask), 1), as masked_mean in train/models/transformer.cpp.
+std::string masked_mean(GraphBuilder& g, const std::string& x, const std::string& attention_mask);
 // LayerNormalization over the last axis with the module's epsilon.
 std::string layer_norm(GraphBuilder& g, Params& p, const torch::nn::LayerNorm& ln, const std::string& x,
                        const std::string& hint);

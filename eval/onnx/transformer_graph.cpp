@@ -66,10 +66,7 @@ onnx_graph::Model transformer_graph(ClassifierImpl& model_base, Task task) {
 
   std::string pooled;
   if (cfg.pooling == "mean") {
-    auto mf = unsqueeze(g, g.op("Cast", {in.attention_mask}, {Attribute::of("to", int64_t{1})}), {2});  // [B,T,1]
-    auto sum = reduce_sum(g, g.op("Mul", {x, mf}), {1}, false);                                      // [B,H]
-    auto count = g.op("Max", {reduce_sum(g, mf, {1}, false), g.scalar_float(1.0f)});                 // [B,1]
-    pooled = g.op("Div", {sum, count}, {}, "mean_pool");
+    pooled = masked_mean(g, x, in.attention_mask);
   } else if (cfg.pooling == "cls") {
     pooled = g.op("Gather", {x, g.scalar_int(0)}, {Attribute::of("axis", int64_t{1})}, "cls_pool");
   } else {

@@ -23,6 +23,11 @@ torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, c
   return torch::matmul(torch::dropout(a, p, training), v);
 }
 
+torch::Tensor masked_mean(const torch::Tensor& x, const torch::Tensor& valid) {
+  auto m = valid.unsqueeze(-1).to(x.dtype());
+  return (x * m).sum(1) / m.sum(1).clamp_min(1.0);
+}
+
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask, torch::Tensor* probs) {
   const auto B = x.size(0), T = x.size(1), H = x.size(2);
   const auto d = H / heads;
@@ -94,8 +99,7 @@ ModelOutput TransformerClassifierImpl::forward(const Batch& batch, bool want_att
   x = final_ln(x);
   torch::Tensor pooled;
   if (cfg_.pooling == "mean") {
-    auto m = valid.unsqueeze(-1).to(x.dtype());
-    pooled = (x * m).sum(1) / m.sum(1).clamp_min(1.0);
+    pooled = masked_mean(x, valid);
   } else {
     pooled = x.select(1, 0);
   }

@@ -18,6 +18,9 @@ namespace zl {
 torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& key_mask, double dropout, bool training, torch::Tensor* probs);
 
+// Mean of x [B,T,H] over the positions where valid (bool [B,T]) is true: mean pooling.
+torch::Tensor masked_mean(const torch::Tensor& x, const torch::Tensor& valid);
+
 struct SelfAttentionImpl : torch::nn::Module {
   SelfAttentionImpl(int64_t hidden, int64_t heads, double attention_dropout);
   // x [B,T,H]; key_mask bool [B,1,1,T], true = attend. `probs` receives [B,heads,T,T] when not null.

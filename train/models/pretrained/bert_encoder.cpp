@@ -137,8 +137,7 @@ ModelOutput PretrainedEncoderClassifierImpl::forward(const Batch& batch, bool wa
   if (cfg_.pooling == "pooler") {
     out.sentence = pooler->forward(x.select(1, 0));
   } else if (cfg_.pooling == "mean") {
-    auto m = valid.unsqueeze(-1).to(x.dtype());
-    out.sentence = (x * m).sum(1) / m.sum(1).clamp_min(1.0);
+    out.sentence = masked_mean(x, valid);
   } else {
     out.sentence = x.select(1, 0);
   }
