@@ -68,7 +68,8 @@ const std::vector<std::pair<std::string, std::string>> kVolatileKeys = {
 // Keys added after runs already existed, with their defaults: hashed only when set
 // otherwise, so a checkpoint written before they existed still resumes.
 const std::vector<std::tuple<std::string, std::string, std::string>> kLaterKeys = {
-    {"train", "layer_lr_decay", "1"}, {"train", "freeze_embeddings", "false"}};
+    {"train", "layer_lr_decay", "1"}, {"train", "freeze_embeddings", "false"},
+    {"train", "head_lr_multiplier", "1"}};
 
 std::string config_hash(const YAML::Node& resolved, const DatasetInfo& info) {
   YAML::Node copy = YAML::Clone(resolved);

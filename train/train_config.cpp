@@ -41,6 +41,9 @@ TrainConfig TrainConfig::from_config(const Config& c) {
   c.check(t.layer_lr_decay > 0 && t.layer_lr_decay <= 1, "layer_lr_decay",
           "must be in (0, 1] (1 = every layer at train.lr; BERT fine-tuning often uses 0.8-0.95)");
   t.freeze_embeddings = c.get<bool>("freeze_embeddings", t.freeze_embeddings);
+  t.head_lr_multiplier = c.get<double>("head_lr_multiplier", t.head_lr_multiplier);
+  c.check(t.head_lr_multiplier > 0 && t.head_lr_multiplier <= 1000, "head_lr_multiplier",
+          "must be in (0, 1000] (1 = the head trains at train.lr; a random head on a pretrained encoder often uses 10-100)");
   t.label_smoothing = c.get<double>("label_smoothing", t.label_smoothing);
   c.check(t.label_smoothing >= 0 && t.label_smoothing < 1, "label_smoothing", "must be in [0, 1)");
   t.bucket = c.get<bool>("bucket", t.bucket);

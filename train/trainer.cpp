@@ -128,12 +128,15 @@ Trainer::Trainer(TrainerSetup setup) : s_(std::make_unique<State>()) {
     for (auto& kv : model.named_parameters())
       if (kv.key().rfind("embeddings.", 0) == 0) kv.value().set_requires_grad(false);
   const bool llrd = cfg.layer_lr_decay != 1.0;
+  const bool head_lr = cfg.head_lr_multiplier != 1.0;
   const int64_t top = model.top_depth();
-  const int64_t n_depths = llrd ? top + 1 : 1;
+  // One group pair per depth with llrd; with only a head multiplier, two depths:
+  // everything below the top (index 0) and the top (index 1).
+  const int64_t n_depths = llrd ? top + 1 : (head_lr ? 2 : 1);
   std::vector<std::vector<torch::Tensor>> decay(static_cast<size_t>(n_depths)), no_decay(static_cast<size_t>(n_depths));
   auto add = [&](const torch::Tensor& p, int64_t depth) {
     if (!p.requires_grad()) return;
-    const auto d = static_cast<size_t>(llrd ? std::clamp<int64_t>(depth, 0, top) : 0);
+    const auto d = static_cast<size_t>(llrd ? std::clamp<int64_t>(depth, 0, top) : (head_lr && depth >= top ? 1 : 0));
     (p.dim() >= 2 ? decay : no_decay)[d].push_back(p);
     S.params.push_back(p);
   };
@@ -144,10 +147,12 @@ Trainer::Trainer(TrainerSetup setup) : s_(std::make_unique<State>()) {
   auto base = torch::optim::AdamWOptions(cfg.lr).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps).weight_decay(cfg.weight_decay);
   std::vector<torch::optim::OptimizerParamGroup> groups;
   for (int64_t d = 0; d < n_depths; ++d) {
-    const double lr = llrd ? cfg.lr * std::pow(cfg.layer_lr_decay, static_cast<double>(top - d)) : cfg.lr;
+    const bool is_top = llrd ? d == top : (head_lr && d == 1);
+    const double lr = (llrd ? cfg.lr * std::pow(cfg.layer_lr_decay, static_cast<double>(top - d)) : cfg.lr) *
+                      (is_top ? cfg.head_lr_multiplier : 1.0);
     for (bool decayed : {true, false}) {
       auto& ps = (decayed ? decay : no_decay)[static_cast<size_t>(d)];
-      if (ps.empty() && llrd) continue;
+      if (ps.empty() && (llrd || head_lr)) continue;
       auto o = torch::optim::AdamWOptions(lr).betas({cfg.beta1, cfg.beta2}).eps(cfg.eps).weight_decay(decayed ? cfg.weight_decay : 0.0);
       groups.emplace_back(ps, std::make_unique<torch::optim::AdamWOptions>(o));
       S.group_base_lr.push_back(lr);
@@ -346,7 +351,7 @@ TrainStatus Trainer::run() {
     }
     if (cfg.grad_clip > 0) clip_grad_norm_on_device(S.params, cfg.grad_clip);
     const double factor = lr_factor(cfg, S.step, S.total_steps, S.warmup_steps);
-    const double lr = cfg.lr * factor;  // the top group's: what the logs show
+    const double lr = cfg.lr * factor;  // train.lr scheduled, what the logs show (the head's is head_lr_multiplier x)
     auto& param_groups = S.optimizer->param_groups();
     for (size_t gi = 0; gi < param_groups.size(); ++gi)
       static_cast<torch::optim::AdamWOptions&>(param_groups[gi].options()).lr(S.group_base_lr[gi] * factor);

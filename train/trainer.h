@@ -61,6 +61,13 @@ struct TrainConfig {
   // "embeddings." parameters get no gradient and stay out of the optimizer.
   double layer_lr_decay = 1.0;
   bool freeze_embeddings = false;
+  // The parameters above the encoder layers (depth L+1: pooler, final LayerNorm,
+  // classification head, kd distill's projections) train at lr * head_lr_multiplier.
+  // A head initialised at random on top of a pretrained encoder whose sentence vectors
+  // vary little between texts (e5's mean-pooled vectors: per-dimension spread ~0.09)
+  // needs weights that grow many times over; at the encoder's small lr Adam
+  // takes most of the budget to get there (measured: docs/benchmarks-distill.md).
+  double head_lr_multiplier = 1.0;
   double label_smoothing = 0.0;
   bool bucket = true;
   int64_t pool_batches = 100;

@@ -110,27 +110,36 @@ TEST(PretrainedTraining, ResumesExactlyAlsoWithoutTheCheckpoint) {
   }
 }
 
-TEST(PretrainedTraining, LayerWiseLrDecayGivesEachDepthItsLr) {
-  auto p = pretrained_run("pt-llrd", {}, "dropout: 0.0\nattention_dropout: 0.0\n");
-  const double lr = 1e-3, decay = 0.5;
-  auto r = p.s.request("run", {"train.max_steps=1", "train.grad_accum=1", "train.warmup_steps=0", "train.warmup_ratio=0",
-                               "train.schedule=constant", "train.weight_decay=0", "train.grad_clip=0",
-                               "train.lr=" + std::to_string(lr), "train.layer_lr_decay=" + std::to_string(decay),
-                               "train.dev_split=none"});
-  ASSERT_EQ(run_training(r), 0);
-  auto before = initial_model(p, r.out_dir);
-  auto after = load_run(r.out_dir, "final").model;
-  // Adam's first step moves every parameter with a gradient by lr * g / (|g| + eps),
-  // i.e. by its group's lr: the largest change in a tensor is that lr.
-  const int64_t top = after->top_depth();
-  ASSERT_EQ(top, 3);
-  auto pb = before->named_parameters();
-  for (const auto& kv : after->named_parameters()) {
-    // A key bias adds the same score to every key of a query: softmax ignores it, no gradient.
-    if (kv.key().find("attention.self.key.bias") != std::string::npos) continue;
-    const double expected = lr * std::pow(decay, static_cast<double>(top - after->parameter_depth(kv.key())));
-    const double moved = (kv.value() - pb[kv.key()]).abs().max().item<double>();
-    EXPECT_NEAR(moved / expected, 1.0, 0.02) << kv.key() << " moved " << moved << ", expected " << expected;
+TEST(PretrainedTraining, LayerWiseLrDecayAndHeadMultiplierGiveEachDepthItsLr) {
+  // (layer_lr_decay, head_lr_multiplier): decay alone, the head multiplier alone, both.
+  for (auto [decay, head] : std::vector<std::pair<double, double>>{{0.5, 1.0}, {1.0, 20.0}, {0.5, 20.0}}) {
+    SCOPED_TRACE("decay " + std::to_string(decay) + ", head x" + std::to_string(head));
+    auto p = pretrained_run("pt-llrd-" + std::to_string(decay) + "-" + std::to_string(head), {},
+                            "dropout: 0.0\nattention_dropout: 0.0\n");
+    const double lr = 1e-3;
+    auto r = p.s.request("run", {"train.max_steps=1", "train.grad_accum=1", "train.warmup_steps=0", "train.warmup_ratio=0",
+                                 "train.schedule=constant", "train.weight_decay=0", "train.grad_clip=0",
+                                 "train.lr=" + std::to_string(lr), "train.layer_lr_decay=" + std::to_string(decay),
+                                 "train.head_lr_multiplier=" + std::to_string(head), "train.dev_split=none"});
+    ASSERT_EQ(run_training(r), 0);
+    auto before = initial_model(p, r.out_dir);
+    auto after = load_run(r.out_dir, "final").model;
+    // Adam's first step moves every parameter with a gradient by lr * g / (|g| + eps),
+    // i.e. by its group's lr: the largest change in a tensor is that lr.
+    const int64_t top = after->top_depth();
+    ASSERT_EQ(top, 3);
+    auto pb = before->named_parameters();
+    int64_t at_top = 0;
+    for (const auto& kv : after->named_parameters()) {
+      // A key bias adds the same score to every key of a query: softmax ignores it, no gradient.
+      if (kv.key().find("attention.self.key.bias") != std::string::npos) continue;
+      const int64_t depth = after->parameter_depth(kv.key());
+      at_top += depth >= top;
+      const double expected = lr * std::pow(decay, static_cast<double>(top - std::min(depth, top))) * (depth >= top ? head : 1.0);
+      const double moved = (kv.value() - pb[kv.key()]).abs().max().item<double>();
+      EXPECT_NEAR(moved / expected, 1.0, 0.02) << kv.key() << " moved " << moved << ", expected " << expected;
+    }
+    EXPECT_GT(at_top, 0);  // the head (classifier.*) is at the top
   }
 }
 
