@@ -71,14 +71,14 @@ struct Keyword {
   Ctx ctx;
 };
 
-// Longer keywords first where one contains another (商品编号 before 编号 is not
-// needed: 编号 alone is no keyword; 订单 inside 订单号 gives the same answer).
+// When two keywords end at the same place the first in this list wins; no
+// two of different meaning do today (会员卡号 ends in 卡号, 订单时间 in 时间).
 constexpr Keyword kKeywords[] = {
     // order and tracking numbers, and the carriers and shops that issue them
     {"订单", Ctx::kOrder}, {"单号", Ctx::kOrder}, {"运单", Ctx::kOrder}, {"快递", Ctx::kOrder},
     {"物流", Ctx::kOrder}, {"包裹", Ctx::kOrder}, {"快件", Ctx::kOrder}, {"邮件号", Ctx::kOrder},
-    {"交易号", Ctx::kOrder}, {"流水号", Ctx::kOrder}, {"工单", Ctx::kOrder}, {"售后单", Ctx::kOrder},
-    {"退货单", Ctx::kOrder}, {"售后", Ctx::kOrder}, {"退款单", Ctx::kOrder}, {"服务单", Ctx::kOrder}, {"追踪号", Ctx::kOrder},
+    {"交易号", Ctx::kOrder}, {"流水号", Ctx::kOrder}, {"工单", Ctx::kOrder}, {"售后", Ctx::kOrder},
+    {"退货单", Ctx::kOrder}, {"退款单", Ctx::kOrder}, {"服务单", Ctx::kOrder}, {"追踪号", Ctx::kOrder},
     {"跟踪号", Ctx::kOrder}, {"顺丰", Ctx::kOrder}, {"中通", Ctx::kOrder}, {"圆通", Ctx::kOrder},
     {"申通", Ctx::kOrder}, {"韵达", Ctx::kOrder}, {"极兔", Ctx::kOrder}, {"德邦", Ctx::kOrder},
     {"百世", Ctx::kOrder}, {"邮政", Ctx::kOrder}, {"京东", Ctx::kOrder}, {"菜鸟", Ctx::kOrder},
@@ -90,10 +90,11 @@ constexpr Keyword kKeywords[] = {
     {"产品编号", Ctx::kNotOrder}, {"产品编码", Ctx::kNotOrder}, {"物料", Ctx::kNotOrder},
     {"货号", Ctx::kNotOrder}, {"款号", Ctx::kNotOrder}, {"型号", Ctx::kNotOrder}, {"条码", Ctx::kNotOrder},
     {"条形码", Ctx::kNotOrder}, {"批号", Ctx::kNotOrder}, {"批次", Ctx::kNotOrder}, {"版本", Ctx::kNotOrder},
-    {"时间戳", Ctx::kNotOrder}, {"序列号", Ctx::kNotOrder}, {"热线", Ctx::kNotOrder}, {"sku", Ctx::kNotOrder}, {"spu", Ctx::kNotOrder},
-    {"ean", Ctx::kNotOrder}, {"upc", Ctx::kNotOrder}, {"gtin", Ctx::kNotOrder}, {"isbn", Ctx::kNotOrder},
-    {"barcode", Ctx::kNotOrder}, {"batch", Ctx::kNotOrder}, {"lot", Ctx::kNotOrder}, {"timestamp", Ctx::kNotOrder},
+    {"时间戳", Ctx::kNotOrder}, {"序列号", Ctx::kNotOrder}, {"热线", Ctx::kNotOrder},
     {"时间", Ctx::kNotOrder}, {"日期", Ctx::kNotOrder},  // 下单时间20231105143022 is a time
+    {"sku", Ctx::kNotOrder}, {"spu", Ctx::kNotOrder}, {"ean", Ctx::kNotOrder}, {"upc", Ctx::kNotOrder},
+    {"gtin", Ctx::kNotOrder}, {"isbn", Ctx::kNotOrder}, {"barcode", Ctx::kNotOrder},
+    {"batch", Ctx::kNotOrder}, {"lot", Ctx::kNotOrder}, {"timestamp", Ctx::kNotOrder},
     // personal numbers whose check digit may be mistyped
     {"身份证", Ctx::kId}, {"证件号", Ctx::kId}, {"卡号", Ctx::kCard}, {"银行卡", Ctx::kCard},
     {"信用卡", Ctx::kCard}, {"储蓄卡", Ctx::kCard}, {"借记卡", Ctx::kCard},
@@ -127,8 +128,10 @@ Ctx context(std::string_view t, size_t begin, size_t end, bool* before = nullptr
   const size_t lo = begin > kWindow ? begin - kWindow : 0;
   for (size_t p = begin; p-- > lo;) {
     if (sentence_end(t, p)) break;
+    const char last = lower(t[p]);
     for (const auto& kw : kKeywords)
-      if (p + 1 >= kw.text.size() && keyword_at(t, p + 1 - kw.text.size(), kw.text)) {
+      if (lower(kw.text.back()) == last && p + 1 >= kw.text.size() &&
+          keyword_at(t, p + 1 - kw.text.size(), kw.text)) {
         if (gap) *gap = begin - (p + 1);
         return kw.ctx;
       }
@@ -137,8 +140,9 @@ Ctx context(std::string_view t, size_t begin, size_t end, bool* before = nullptr
   const size_t hi = std::min(t.size(), end + kWindow);
   for (size_t p = end; p < hi; ++p) {
     if (sentence_end(t, p)) break;
+    const char first = lower(t[p]);
     for (const auto& kw : kKeywords)
-      if (keyword_at(t, p, kw.text)) {
+      if (kw.text[0] == first && keyword_at(t, p, kw.text)) {
         if (gap) *gap = p - end;
         return kw.ctx;
       }
