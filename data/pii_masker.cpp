@@ -443,7 +443,10 @@ void PiiMasker::find(std::string_view t, std::vector<PiiSpan>& spans) const {
       while (b > 0 && is_alpha(t[b - 1]) && s0 - (b - 1) <= 4) --b;
       bool upper = true;
       for (size_t k = b; k < s0; ++k) upper &= t[k] >= 'A' && t[k] <= 'Z';
-      if (b < s0 && (b == 0 || !is_alnum(t[b - 1])) && (s0 == i || (s0 - b >= 2 && upper))) prefix = i - b;
+      bool keyword = false;  // 快递EMS 1123456789012: the word is the keyword, not part of the number
+      for (const auto& kw : kKeywords) keyword |= kw.text.size() == s0 - b && keyword_at(t, b, kw.text);
+      if (b < s0 && (b == 0 || !is_alnum(t[b - 1])) && (s0 == i || (s0 - b >= 2 && upper && !keyword)))
+        prefix = i - b;
     }
     if (!found && !leave && order_on) {
       for (int k = ng; k >= 1 && !found && !leave; --k) {
