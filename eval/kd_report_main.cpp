@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
         "or a sweep directory holding such runs in <dir>/<run>/ or <dir>/runs/<run>/.\n\n"
         "Example:\n"
         "  kd report runs/sweep-smp2017 --out runs/sweep-smp2017/report --max-drop 1.0\n"
+        "  kd report runs/sweep-complaints --metric macro_f1\n"
         "  kd report runs/teacher runs/tiny-kd-s1 runs/tiny-s1 --out /tmp/report",
         "kd report"};
     std::vector<std::string> inputs;
@@ -23,8 +24,13 @@ int main(int argc, char** argv) {
     zl::report::ReportOptions options;
     app.add_option("dirs", inputs, "sweep directory or run directories")->required();
     app.add_option("--out", out, "output directory (default: <sweep dir>/report when one sweep directory is given)");
+    std::string metric = "accuracy";
     app.add_option("--max-drop", options.max_drop_points,
-                   "recommend the smallest student within this many accuracy points of the teacher")
+                   "recommend the smallest student within this many points (of --metric) of the teacher")
+        ->capture_default_str();
+    app.add_option("--metric", metric,
+                   "what the recommendation, the headline and the charts use: accuracy or macro_f1 (every class "
+                   "counts alike; use it when one class dominates)")
         ->capture_default_str();
     app.add_option("--split", options.split, "which evaluated split to report (eval/<split>/metrics.json)")
         ->capture_default_str();
@@ -35,6 +41,7 @@ int main(int argc, char** argv) {
       int code = app.exit(e);
       return code == 0 ? 0 : zl::kUserErrorExit;
     }
+    options.metric = zl::report::parse_report_metric(metric, "--metric");
     if (out.empty()) {
       if (inputs.size() != 1 || std::filesystem::exists(std::filesystem::path(inputs[0]) / "run.json"))
         throw zl::UserError("--out is required unless a single sweep directory is given");

@@ -60,6 +60,22 @@ bool has_latency(const Group& g) { return g.latency_p50_ms.has_value(); }
 
 }  // namespace
 
+ReportMetric parse_report_metric(const std::string& name, const std::string& where) {
+  if (name == "accuracy") return ReportMetric::kAccuracy;
+  if (name == "macro_f1") return ReportMetric::kMacroF1;
+  throw UserError(where + " is '" + name + "'; use accuracy or macro_f1");
+}
+
+const char* report_metric_name(ReportMetric m) { return m == ReportMetric::kMacroF1 ? "macro_f1" : "accuracy"; }
+
+double score(const Group& g, ReportMetric m) { return m == ReportMetric::kMacroF1 ? g.macro_f1 : g.accuracy; }
+
+metrics::Interval score_ci(const Group& g, ReportMetric m) {
+  return m == ReportMetric::kMacroF1 ? g.macro_f1_ci : g.accuracy_ci;
+}
+
+std::string metric_title(ReportMetric m) { return m == ReportMetric::kMacroF1 ? "macro-F1 宏平均F1" : "accuracy 准确率"; }
+
 std::string percent(double share, int decimals) {
   return fmt(decimals == 0 ? "%.0f%%" : decimals == 2 ? "%.2f%%" : "%.1f%%", share * 100);
 }
@@ -177,7 +193,7 @@ std::vector<LoadedRun> load_runs(const std::vector<std::string>& run_dirs, const
 
 ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& options) {
   if (runs.empty()) throw UserError("kd report: no runs to report on");
-  if (!(options.max_drop_points >= 0)) throw UserError("kd report: --max-drop must be >= 0 (accuracy points)");
+  if (!(options.max_drop_points >= 0)) throw UserError("kd report: --max-drop must be >= 0 (percentage points)");
   ReportData d;
   d.options = options;
   d.runs = std::move(runs);
@@ -270,35 +286,36 @@ ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& o
   for (const Group& g : d.groups)
     if (g.kind == "student") d.full_share = std::max(d.full_share, g.gold_label_share);
 
-  // Pareto front over the teacher and the full-share students (the deployable models).
+  const ReportMetric m = options.metric;
+  // Pareto front over the teacher and the full-share students (the deployable models), on the chosen metric.
   for (size_t i = 0; i < d.groups.size(); ++i) {
     Group& g = d.groups[i];
     if (g.kind == "student" && g.gold_label_share != d.full_share) continue;
     bool dominated = false;
     for (const Group& o : d.groups) {
       if (&o == &g || (o.kind == "student" && o.gold_label_share != d.full_share)) continue;
-      if (o.params_total <= g.params_total && o.accuracy >= g.accuracy &&
-          (o.params_total < g.params_total || o.accuracy > g.accuracy))
+      if (o.params_total <= g.params_total && score(o, m) >= score(g, m) &&
+          (o.params_total < g.params_total || score(o, m) > score(g, m)))
         dominated = true;
     }
     g.pareto = !dominated;
   }
 
-  // The recommendation: smallest full-share student within max_drop points of the teacher.
+  // The recommendation: smallest full-share student within max_drop points of the teacher (chosen metric).
   const Group& t = d.groups[d.teacher];
-  const double floor = t.accuracy - options.max_drop_points / 100.0;
-  std::optional<size_t> best;  // most accurate full-share student, the fallback focus
+  const double floor = score(t, m) - options.max_drop_points / 100.0;
+  std::optional<size_t> best;  // best full-share student on the metric, the fallback focus
   for (size_t i = 0; i < d.groups.size(); ++i) {
     const Group& g = d.groups[i];
     if (g.kind != "student" || g.gold_label_share != d.full_share) continue;
-    if (!best || g.accuracy > d.groups[*best].accuracy) best = i;
-    if (g.accuracy + 1e-12 < floor) continue;
+    if (!best || score(g, m) > score(d.groups[*best], m)) best = i;
+    if (score(g, m) + 1e-12 < floor) continue;
     if (!d.recommended) {
       d.recommended = i;
       continue;
     }
     const Group& r = d.groups[*d.recommended];
-    if (g.params_total < r.params_total || (g.params_total == r.params_total && g.accuracy > r.accuracy))
+    if (g.params_total < r.params_total || (g.params_total == r.params_total && score(g, m) > score(r, m)))
       d.recommended = i;
   }
   // McNemar tests recorded by kd eval: distilled run against its twin without the teacher.
@@ -325,55 +342,96 @@ ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& o
       d.counterpart = i;
   }
 
+  // The label distribution of the evaluation split: per-class support in the
+  // teacher's metrics.json (every run was evaluated on the same split).
+  const metrics::MetricsFile& tmf = d.runs[t.runs.front()].metrics;
+  for (size_t j = 0; j < tmf.per_class.size() && tmf.n > 0; ++j) {
+    double share = static_cast<double>(tmf.per_class[j].support) / static_cast<double>(tmf.n);
+    if (share > d.majority_share) d.majority_share = share, d.majority_label = tmf.per_class[j].label;
+  }
+
   // Plain-language summary.
+  const bool f1 = m == ReportMetric::kMacroF1;
+  const std::string m_en = f1 ? "macro-F1" : "accuracy";
+  const std::string m_zh_w = f1 ? "宏平均 F1 " : "准确率";  // before a Chinese character
+  const std::string split_zh = options.split == "test" ? std::string("测试集") : options.split + " ";
   const std::string drop = fmt("%.1f", options.max_drop_points);
   const std::string share_note_en =
       d.full_share < 1 ? " trained with " + share_label(d.full_share) + " of the gold labels" : "";
   const std::string share_note_zh = d.full_share < 1 ? "（使用 " + share_label(d.full_share) + " 人工标注）" : "";
-  d.rule_en = "Rule: recommend the smallest student" + share_note_en + " whose mean " + options.split +
-              " accuracy over seeds is at most " + drop + " percentage points below the teacher's (" +
-              percent(t.accuracy, 2) + ", so at least " + percent(floor, 2) + ").";
-  d.rule_zh = "推荐规则：在学生模型" + share_note_zh + "中，选参数量最小、且多个随机种子的平均" +
-              (options.split == "test" ? std::string("测试集") : options.split + " ") + "准确率比教师（" +
-              percent(t.accuracy, 2) + "）低不超过 " + drop + " 个百分点（即不低于 " + percent(floor, 2) +
-              "）的模型。";
+  d.rule_en = "Rule: recommend the smallest student" + share_note_en + " whose mean " + options.split + " " + m_en +
+              " over seeds is at most " + drop + " percentage points below the teacher's (" +
+              percent(score(t, m), 2) + ", so at least " + percent(floor, 2) + ").";
+  d.rule_zh = "推荐规则：在学生模型" + share_note_zh + "中，选参数量最小、且多个随机种子的平均" + split_zh + m_zh_w +
+              "比教师（" + percent(score(t, m), 2) + "）低不超过 " + drop + " 个百分点（即不低于 " +
+              percent(floor, 2) + "）的模型。";
+  if (d.majority_share > kImbalanceWarnShare) {
+    const bool multi = d.task == Task::kMultiLabel;
+    const std::string share = percent(d.majority_share);
+    d.warning_en = "Imbalanced data: " +
+                   (multi ? "the label '" + d.majority_label + "' is on " + share + " of the rows of the " +
+                                options.split + " split"
+                          : "the majority class '" + d.majority_label + "' is " + share + " of the " +
+                                options.split + " split") +
+                   ". Accuracy flatters a model that mostly predicts it; macro-F1 weighs every class alike. " +
+                   (f1 ? "This report ranks by macro-F1."
+                       : "This report ranks by accuracy: judge by macro-F1 too, or choose it (kd report --metric "
+                         "macro_f1, sweep config report.metric: macro_f1).");
+    d.warning_zh = std::string("数据不均衡：") +
+                   (multi ? "标签「" + d.majority_label + "」出现在" + split_zh + " " + share + " 的样本中"
+                          : "多数类别「" + d.majority_label + "」占" + split_zh + "的 " + share) +
+                   "。主要预测这一类的模型也能得到很高的准确率；宏平均 F1 对每个类别一视同仁。" +
+                   (f1 ? "本报告按宏平均 F1 推荐。"
+                       : "本报告按准确率推荐：请同时参考宏平均 F1，或改用它（kd report --metric macro_f1，"
+                         "sweep 配置 report.metric: macro_f1）。");
+  }
   auto latency_en = [&](const Group& g) {
     return g.latency_p50_ms ? fmt("%.2f ms", *g.latency_p50_ms) : std::string("not measured");
   };
   auto latency_zh = [&](const Group& g) {
     return g.latency_p50_ms ? fmt("%.2f ms", *g.latency_p50_ms) : std::string("未测量");
   };
-  std::string retention = fmt("%.1f%%", f.accuracy / t.accuracy * 100);
+  // Both measures side by side, the chosen one first.
+  auto both_en = [&](const Group& a, const Group& b) {
+    std::string acc = "accuracy " + percent(a.accuracy) + " vs " + percent(b.accuracy);
+    std::string mf = "macro-F1 " + percent(a.macro_f1) + " vs " + percent(b.macro_f1);
+    return f1 ? mf + "; " + acc : acc + "; " + mf;
+  };
+  auto both_zh = [&](const Group& a, const Group& b) {
+    std::string acc = "准确率 " + percent(a.accuracy) + " 对 " + percent(b.accuracy);
+    std::string mf = "宏平均 F1 " + percent(a.macro_f1) + " 对 " + percent(b.macro_f1);
+    return f1 ? mf + "，" + acc : acc + "，" + mf;
+  };
+  std::string retention = fmt("%.1f%%", score(f, m) / score(t, m) * 100);
   std::string ratio = ratio_text(static_cast<double>(t.params_total), static_cast<double>(f.params_total));
   std::string threads = f.cpu_threads ? std::to_string(*f.cpu_threads) : "?";
   if (d.recommended) {
     d.summary_zh = "推荐学生模型 " + f.name + (f.with_distillation ? "（蒸馏）" : "（未蒸馏）") + "：参数量为教师的 " +
-                   ratio + "，准确率保持在教师的 " + retention + "（" + percent(f.accuracy) + " 对 " +
-                   percent(t.accuracy) + "），CPU 单条延迟 " + latency_zh(f) +
-                   (has_latency(t) ? "（教师 " + latency_zh(t) + "）" : std::string()) + "。";
+                   ratio + "，" + m_zh_w + "保持在教师的 " + retention + "（" + both_zh(f, t) + "），CPU 单条延迟 " +
+                   latency_zh(f) + (has_latency(t) ? "（教师 " + latency_zh(t) + "）" : std::string()) + "。";
     d.summary_en = "Recommended student: " + f.name + (f.with_distillation ? " (distilled)" : " (not distilled)") +
-                   " - " + ratio + " of the teacher's parameters, keeps " + retention + " of the teacher's accuracy (" +
-                   percent(f.accuracy) + " vs " + percent(t.accuracy) + "), CPU latency " + latency_en(f) +
-                   " per message" + (has_latency(t) ? " (teacher " + latency_en(t) + ")" : std::string()) + ".";
+                   " - " + ratio + " of the teacher's parameters, keeps " + retention + " of the teacher's " + m_en +
+                   " (" + both_en(f, t) + "), CPU latency " + latency_en(f) + " per message" +
+                   (has_latency(t) ? " (teacher " + latency_en(t) + ")" : std::string()) + ".";
   } else {
-    d.summary_zh = "没有学生模型的准确率在教师（" + percent(t.accuracy) + "）的 " + drop +
-                   " 个百分点以内；最好的学生模型是 " + f.name + "：准确率 " + percent(f.accuracy) + "，为教师的 " +
-                   retention + "，参数量为教师的 " + ratio + "。";
-    d.summary_en = "No student comes within " + drop + " points of the teacher (" + percent(t.accuracy) +
-                   "); the best student is " + f.name + ": " + percent(f.accuracy) + ", " + retention +
-                   " of the teacher's accuracy with " + ratio + " of its parameters.";
+    d.summary_zh = "没有学生模型的" + m_zh_w + "在教师（" + percent(score(t, m)) + "）的 " + drop +
+                   " 个百分点以内；最好的学生模型是 " + f.name + "：" + m_zh_w + "为教师的 " + retention + "（" +
+                   both_zh(f, t) + "），参数量为教师的 " + ratio + "。";
+    d.summary_en = "No student comes within " + drop + " points of the teacher's " + m_en + " (" +
+                   percent(score(t, m)) + "); the best student is " + f.name + ": " + retention +
+                   " of the teacher's " + m_en + " (" + both_en(f, t) + ") with " + ratio + " of its parameters.";
   }
   if (d.counterpart) {
     const Group& c = d.groups[*d.counterpart];
     const Group& kd = f.with_distillation ? f : c;
     const Group& plain = f.with_distillation ? c : f;
-    double gain = (kd.accuracy - plain.accuracy) * 100;
-    d.summary_zh += "同尺寸模型使用教师蒸馏后准确率为 " + percent(kd.accuracy) + "，不蒸馏为 " +
-                    percent(plain.accuracy) + "（" + (gain >= 0 ? "提高 " : "降低 ") + fmt("%.1f", std::fabs(gain)) +
+    double gain = (score(kd, m) - score(plain, m)) * 100;
+    d.summary_zh += "同尺寸模型使用教师蒸馏后" + m_zh_w + "为 " + percent(score(kd, m)) + "，不蒸馏为 " +
+                    percent(score(plain, m)) + "（" + (gain >= 0 ? "提高 " : "降低 ") + fmt("%.1f", std::fabs(gain)) +
                     " 个百分点）。";
-    d.summary_en += " At this size, distillation gives " + percent(kd.accuracy) + " against " +
-                    percent(plain.accuracy) + " without the teacher (" + (gain >= 0 ? "+" : "-") +
-                    fmt("%.1f", std::fabs(gain)) + " points).";
+    d.summary_en += " At this size, distillation gives " + (f1 ? "a macro-F1 of " : std::string()) +
+                    percent(score(kd, m)) + " against " + percent(score(plain, m)) + " without the teacher (" +
+                    (gain >= 0 ? "+" : "-") + fmt("%.1f", std::fabs(gain)) + " points).";
     if (!kd.kd_tests.empty()) {
       std::string en, zh;
       for (size_t i = 0; i < kd.kd_tests.size(); ++i) {
@@ -381,8 +439,11 @@ ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& o
         en += (i ? ", " : "") + std::string("p = ") + format_p(k.result.p_value) + " (seed " + std::to_string(k.seed) + ")";
         zh += (i ? "、" : "") + std::string("p = ") + format_p(k.result.p_value) + "（种子 " + std::to_string(k.seed) + "）";
       }
-      d.summary_en += " Paired McNemar test of this gain: " + en + "; p < 0.05 means it is unlikely to be chance.";
-      d.summary_zh += "该提升的 McNemar 配对检验：" + zh + "；p < 0.05 表示提升不太可能是偶然。";
+      // McNemar compares per-message correctness, i.e. accuracy, whatever the chosen metric.
+      d.summary_en += std::string(" Paired McNemar test of ") + (f1 ? "the accuracy gain" : "this gain") + ": " + en +
+                      "; p < 0.05 means it is unlikely to be chance.";
+      d.summary_zh += std::string(f1 ? "准确率提升" : "该提升") + "的 McNemar 配对检验：" + zh +
+                      "；p < 0.05 表示提升不太可能是偶然。";
     }
   }
   if (f.latency_p50_ms) {
@@ -448,7 +509,15 @@ json summary_json(const ReportData& d) {
           {"split", d.options.split},
           {"task", task_name(d.task)},
           {"label_names", d.label_names},
-          {"rule", {{"max_accuracy_drop_points", r4(d.options.max_drop_points)}, {"en", d.rule_en}, {"zh", d.rule_zh}}},
+          {"rule", {{"metric", report_metric_name(d.options.metric)},
+                    {"max_drop_points", r4(d.options.max_drop_points)},
+                    {"max_accuracy_drop_points", r4(d.options.max_drop_points)},  // format 1 name, kept for readers
+                    {"en", d.rule_en},
+                    {"zh", d.rule_zh}}},
+          {"majority_class", d.majority_label.empty() ? json(nullptr)
+                                                       : json{{"label", d.majority_label}, {"share", r4(d.majority_share)}}},
+          {"warnings", d.warning_en.empty() ? json::array()
+                                            : json::array({{{"kind", "imbalance"}, {"en", d.warning_en}, {"zh", d.warning_zh}}})},
           {"teacher", t.id},
           {"recommended", d.recommended ? json(d.groups[*d.recommended].id) : json(nullptr)},
           {"summary", {{"en", d.summary_en}, {"zh", d.summary_zh}}},
@@ -459,6 +528,7 @@ json summary_json(const ReportData& d) {
 std::string report_markdown(const ReportData& d) {
   std::ostringstream md;
   md << "# " << (d.options.title.empty() ? "Distillation report" : d.options.title) << "\n\n";
+  if (!d.warning_en.empty()) md << "> **" << d.warning_zh << "**\n>\n> **" << d.warning_en << "**\n\n";
   md << d.summary_zh << "\n\n" << d.summary_en << "\n\n";
   md << "_" << d.rule_en << "_\n\n";
   md << "| model | arch | params | non-emb params | with KD? | gold labels | seeds | accuracy (mean, 95% CI) | "

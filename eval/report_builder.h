@@ -37,8 +37,20 @@ std::vector<std::string> find_run_dirs(const std::vector<std::string>& inputs);
 // Reads every run and checks they describe the same task and label set.
 std::vector<LoadedRun> load_runs(const std::vector<std::string>& run_dirs, const std::string& split);
 
+// The quality measure the recommendation, the headline and the charts use.
+// macro_f1 weighs every class (multi-label: every label) alike, so a model that
+// only learned the majority class does not look good on imbalanced data.
+enum class ReportMetric { kAccuracy, kMacroF1 };
+ReportMetric parse_report_metric(const std::string& name, const std::string& where);  // accuracy | macro_f1
+const char* report_metric_name(ReportMetric m);                                      // "accuracy" | "macro_f1"
+
+// Above this share of the evaluation split, one class is "the majority" and the
+// report warns that accuracy flatters a model.
+constexpr double kImbalanceWarnShare = 0.5;
+
 struct ReportOptions {
-  double max_drop_points = 1.0;  // recommendation: within this many accuracy points of the teacher
+  double max_drop_points = 1.0;  // recommendation: within this many points (of `metric`) of the teacher
+  ReportMetric metric = ReportMetric::kAccuracy;
   std::string split = "test";
   std::string title;             // optional page title
 };
@@ -84,7 +96,17 @@ struct ReportData {
   size_t focus = 0;                   // recommended, else the most accurate student
   std::optional<size_t> counterpart;  // the focus model's twin with the other distillation setting
   std::string rule_en, rule_zh, summary_en, summary_zh;
+  // The most frequent class of the evaluation split (per-class support of the
+  // teacher's metrics.json; multi-label: the share of rows carrying the label).
+  std::string majority_label;
+  double majority_share = 0;
+  std::string warning_en, warning_zh;  // empty unless majority_share > kImbalanceWarnShare
 };
+
+// The chosen metric of a model (mean over seeds) and its interval.
+double score(const Group& g, ReportMetric m);
+metrics::Interval score_ci(const Group& g, ReportMetric m);
+std::string metric_title(ReportMetric m);  // "accuracy 准确率" | "macro-F1 宏平均F1"
 
 ReportData build_report_data(std::vector<LoadedRun> runs, const ReportOptions& options);
 

@@ -92,6 +92,63 @@ TEST(Report, RecommendationFollowsTheRule) {
   EXPECT_TRUE(summary_json(s)["recommended"].is_null());
 }
 
+// tests/fixtures/report/imbalanced (synthetic, README there): 正常咨询 is 87% of the test
+// split; tiny+kd answers it nearly always (accuracy 91.50% > teacher 90.87%, macro-F1 58.4%).
+TEST(ReportImbalanced, AccuracyRecommendsTheMajorityGuesserAndWarns) {
+  ReportData d = build({kFixture + "/imbalanced"});
+  ASSERT_TRUE(d.recommended.has_value());
+  EXPECT_EQ(d.groups[*d.recommended].id, "tiny+kd@100%");
+  EXPECT_EQ(d.majority_label, "正常咨询");
+  EXPECT_NEAR(d.majority_share, 0.87, 1e-9);
+  EXPECT_NE(d.warning_en.find("'正常咨询' is 87.0% of the test split"), std::string::npos) << d.warning_en;
+  EXPECT_NE(d.warning_en.find("--metric macro_f1"), std::string::npos) << d.warning_en;
+  EXPECT_NE(d.warning_zh.find("多数类别「正常咨询」占测试集的 87.0%"), std::string::npos) << d.warning_zh;
+  // The summary sentence shows macro-F1 beside accuracy.
+  EXPECT_NE(d.summary_en.find("keeps 100.7% of the teacher's accuracy (accuracy 91.5% vs 90.9%; macro-F1 58.4% vs 77.1%)"),
+            std::string::npos)
+      << d.summary_en;
+  EXPECT_NE(d.summary_zh.find("宏平均 F1 58.4% 对 77.1%"), std::string::npos) << d.summary_zh;
+  nlohmann::json j = summary_json(d);
+  EXPECT_EQ(j["rule"]["metric"], "accuracy");
+  EXPECT_EQ(j["majority_class"]["label"], "正常咨询");
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_EQ(j["warnings"][0]["kind"], "imbalance");
+  std::string html = report_html(d);
+  EXPECT_NE(html.find("id=\"imbalance-warning\""), std::string::npos);
+  EXPECT_NE(html.find("数据不均衡"), std::string::npos);
+  EXPECT_NE(report_markdown(d).find("Imbalanced data"), std::string::npos);
+}
+
+TEST(ReportImbalanced, MacroF1DrivesRecommendationHeadlineAndCharts) {
+  ReportOptions o;
+  o.metric = ReportMetric::kMacroF1;
+  ReportData d = build({kFixture + "/imbalanced"}, o);
+  ASSERT_TRUE(d.recommended.has_value());
+  // teacher macro-F1 77.15%: tiny (58.4) and small (69.9) are far below, base (81.1) qualifies.
+  EXPECT_EQ(d.groups[*d.recommended].id, "base+kd@100%");
+  EXPECT_NE(d.rule_en.find("mean test macro-F1 over seeds"), std::string::npos) << d.rule_en;
+  EXPECT_NE(d.rule_zh.find("宏平均 F1"), std::string::npos) << d.rule_zh;
+  EXPECT_NE(d.summary_en.find("of the teacher's macro-F1 (macro-F1 81.1% vs 77.1%; accuracy 93.8% vs 90.9%)"),
+            std::string::npos)
+      << d.summary_en;
+  EXPECT_NE(d.warning_en.find("This report ranks by macro-F1."), std::string::npos) << d.warning_en;
+  EXPECT_EQ(summary_json(d)["rule"]["metric"], "macro_f1");
+  std::string html = report_html(d);
+  EXPECT_NE(html.find("Macro-F1 versus model size"), std::string::npos);
+  EXPECT_NE(html.find("macro-F1 宏平均F1 (%)"), std::string::npos);  // the chart's axis title
+  EXPECT_EQ(html.find("Accuracy versus model size"), std::string::npos);
+}
+
+TEST(ReportImbalanced, BalancedDataHasNoWarningAndMetricNamesAreChecked) {
+  ReportData d = build({kFixture + "/sweep"});  // largest class 26% of the split
+  EXPECT_TRUE(d.warning_en.empty());
+  EXPECT_TRUE(summary_json(d)["warnings"].empty());
+  EXPECT_EQ(report_html(d).find("imbalance-warning"), std::string::npos);
+  EXPECT_EQ(parse_report_metric("macro_f1", "--metric"), ReportMetric::kMacroF1);
+  EXPECT_NE(error_of([] { parse_report_metric("f1", "--metric"); }).find("--metric is 'f1'; use accuracy or macro_f1"),
+            std::string::npos);
+}
+
 TEST(Report, ParetoFrontAndSeedAveraging) {
   ReportData d = build({kFixture + "/sweep"});
   std::vector<std::string> front;
@@ -297,6 +354,48 @@ TEST(ReportFromEvaluate, MultiLabelHasNoConfusionMatrix) {
   std::string html = report_html(d);
   EXPECT_EQ(html.find("class=\"confusion\""), std::string::npos);
   EXPECT_NE(html.find("chart-per-class"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zl::report
+
+namespace zl::report {
+namespace {
+
+// Multi-label: macro-F1 over labels drives the rule; a label on 80% of the rows warns.
+TEST(ReportFromEvaluate, MultiLabelMacroF1AndImbalance) {
+  EvaluatedRuns r("multi_f1");
+  // 50 rows; label "常见" on rows 0-39 (80%), "少见" on every 5th, "罕见" on every 7th.
+  auto gold = [](int i, int j) { return j == 0 ? i < 40 : j == 1 ? i % 5 == 0 : i % 7 == 0; };
+  auto input = [&](auto predict) {
+    metrics::EvalInput in;
+    in.task = Task::kMultiLabel;
+    in.probs.rows = 50, in.probs.cols = 3;
+    for (int i = 0; i < 50; ++i)
+      for (int j = 0; j < 3; ++j) {
+        in.gold_multi.push_back(gold(i, j));
+        in.probs.values.push_back(predict(i, j) ? 0.9 : 0.1);
+      }
+    return in;
+  };
+  std::vector<std::string> labels = {"常见", "少见", "罕见"};
+  r.add("t", "teacher", "teacher", false, 1000000, input(gold), labels);  // perfect
+  // tiny answers only the frequent label: subset accuracy 34/50, macro-F1 1/3.
+  r.add("a", "tiny", "student", true, 50000, input([&](int i, int j) { return j == 0 && gold(i, 0); }), labels);
+  // base flips "常见" on rows 35-44: subset accuracy 40/50, macro-F1 (0.875 + 1 + 1) / 3.
+  r.add("b", "base", "student", true, 200000,
+        input([&](int i, int j) { return j == 0 && i >= 35 && i < 45 ? !gold(i, j) : gold(i, j); }), labels);
+  ReportOptions o;
+  o.max_drop_points = 40;
+  ReportData acc = build({r.sweep()}, o);
+  EXPECT_EQ(acc.groups[*acc.recommended].id, "tiny+kd@100%");
+  EXPECT_NE(acc.warning_en.find("the label '常见' is on 80.0% of the rows of the test split"), std::string::npos)
+      << acc.warning_en;
+  EXPECT_NE(acc.warning_zh.find("标签「常见」"), std::string::npos) << acc.warning_zh;
+  o.metric = ReportMetric::kMacroF1;
+  ReportData f1 = build({r.sweep()}, o);
+  EXPECT_EQ(f1.groups[*f1.recommended].id, "base+kd@100%");
+  EXPECT_NEAR(f1.groups[1].macro_f1, 1.0 / 3, 1e-9);  // groups: teacher, tiny, base (by size)
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ std::string kd_word(const Group& g) {
 std::string point_title(const Group& g) {
   std::string s = g.id + " (" + g.architecture + ", " + kd_word(g) + "): accuracy " + percent(g.accuracy, 2) +
                   " [" + fmt("%.2f", g.accuracy_ci.low * 100) + ", " + fmt("%.2f", g.accuracy_ci.high * 100) +
-                  "], " + format_params(g.params_total) + " parameters";
+                  "], macro-F1 " + percent(g.macro_f1, 2) + ", " + format_params(g.params_total) + " parameters";
   if (g.latency_p50_ms) s += ", " + fmt("%.2f ms", *g.latency_p50_ms);
   return s;
 }
@@ -85,37 +85,44 @@ std::vector<SvgChart::LegendItem> model_legend(const ReportData& d, const std::m
 
 // ---- charts -------------------------------------------------------------------
 
+// Charts plot the report's metric (report.metric), in percent.
+double y_of(const ReportData& d, const Group& g) { return score(g, d.options.metric) * 100; }
+std::string y_title(const ReportData& d, const std::string& suffix = " (%)") {
+  return metric_title(d.options.metric) + suffix;
+}
+
 std::string accuracy_vs_params(const ReportData& d) {
   const Group& t = d.groups[d.teacher];
-  const double floor = t.accuracy * 100 - d.options.max_drop_points;
-  std::vector<double> xs, ys{t.accuracy * 100, floor};
+  const double floor = y_of(d, t) - d.options.max_drop_points;
+  std::vector<double> xs, ys{y_of(d, t), floor};
   for (const Group& g : d.groups)
-    if (deployable(d, g)) xs.push_back(static_cast<double>(g.params_total)), ys.push_back(g.accuracy * 100);
+    if (deployable(d, g)) xs.push_back(static_cast<double>(g.params_total)), ys.push_back(y_of(d, g));
   Axis x = log_axis(xs, "parameters (log scale) 参数量（对数刻度）");
   x.hi *= 1.3;  // room for the labels on the right
   x.label = [](double v) { return format_params(static_cast<int64_t>(v)); };
-  Axis y = linear_axis(ys, "accuracy 准确率 (%)", 0.15);
+  Axis y = linear_axis(ys, y_title(d), 0.15);
   y.label = [](double v) { return fmt("%.1f", v); };
-  SvgChart c(940, 460, x, y, "chart-accuracy-params", "Accuracy versus parameters");
+  SvgChart c(940, 460, x, y, "chart-accuracy-params",
+             d.options.metric == ReportMetric::kMacroF1 ? "Macro-F1 versus parameters" : "Accuracy versus parameters");
   c.right = 230;  // the legend sits right of the plot, never over a point
   auto shapes = arch_shapes(d);
 
-  c.line(x.lo, t.accuracy * 100, x.hi, t.accuracy * 100, kTeacher, 1.2, "6 4");
-  c.text(x.lo, t.accuracy * 100, "teacher 教师 " + percent(t.accuracy), "start", 6, -6, 11, kTeacher);
+  c.line(x.lo, y_of(d, t), x.hi, y_of(d, t), kTeacher, 1.2, "6 4");
+  c.text(x.lo, y_of(d, t), "teacher 教师 " + percent(y_of(d, t) / 100), "start", 6, -6, 11, kTeacher);
   c.line(x.lo, floor, x.hi, floor, "#8a8f98", 1.2, "2 4");
   c.text(x.lo, floor, "teacher −" + fmt("%.1f", d.options.max_drop_points) + " pt 推荐门槛", "start", 6, 14, 11,
          "#6b7079");
 
   std::vector<std::pair<double, double>> front;
   for (const Group& g : d.groups)
-    if (g.pareto) front.emplace_back(static_cast<double>(g.params_total), g.accuracy * 100);
+    if (g.pareto) front.emplace_back(static_cast<double>(g.params_total), y_of(d, g));
   std::sort(front.begin(), front.end());
   c.polyline(front, kGreen, 2.5);
 
   for (size_t i = 0; i < d.groups.size(); ++i) {
     const Group& g = d.groups[i];
     if (!deployable(d, g)) continue;
-    double gx = static_cast<double>(g.params_total), gy = g.accuracy * 100;
+    double gx = static_cast<double>(g.params_total), gy = y_of(d, g);
     if (d.recommended && *d.recommended == i) {
       c.marker("circle", gx, gy, 13, "none", kGreen, "recommended", 2.5);
       c.text(gx, gy, "★ 推荐 recommended", "middle", 0, 30, 12, kGreen, "bold");
@@ -134,21 +141,22 @@ std::string accuracy_vs_params(const ReportData& d) {
 std::string latency_vs_accuracy(const ReportData& d) {
   std::vector<double> xs, ys;
   for (const Group& g : d.groups)
-    if (deployable(d, g) && g.latency_p50_ms) xs.push_back(*g.latency_p50_ms), ys.push_back(g.accuracy * 100);
+    if (deployable(d, g) && g.latency_p50_ms) xs.push_back(*g.latency_p50_ms), ys.push_back(y_of(d, g));
   if (xs.size() < 2) return "";
   double mx = *std::max_element(xs.begin(), xs.end()), mn = *std::min_element(xs.begin(), xs.end());
   Axis x = mn > 0 && mx / mn > 4 ? log_axis(xs, "CPU latency per message, p50 (ms, log scale) 单条延迟")
                                  : linear_axis(xs, "CPU latency per message, p50 (ms) 单条延迟");
   x.label = [](double v) { return fmt(v < 1 ? "%.2g" : "%g", v); };
-  Axis y = linear_axis(ys, "accuracy 准确率 (%)", 0.15);
+  Axis y = linear_axis(ys, y_title(d), 0.15);
   y.label = [](double v) { return fmt("%.1f", v); };
-  SvgChart c(940, 420, x, y, "chart-latency", "Latency versus accuracy");
+  SvgChart c(940, 420, x, y, "chart-latency",
+             d.options.metric == ReportMetric::kMacroF1 ? "Latency versus macro-F1" : "Latency versus accuracy");
   c.right = 230;
   auto shapes = arch_shapes(d);
   for (size_t i = 0; i < d.groups.size(); ++i) {
     const Group& g = d.groups[i];
     if (!deployable(d, g) || !g.latency_p50_ms) continue;
-    double gx = *g.latency_p50_ms, gy = g.accuracy * 100;
+    double gx = *g.latency_p50_ms, gy = y_of(d, g);
     if (d.recommended && *d.recommended == i) c.marker("circle", gx, gy, 13, "none", kGreen, "recommended", 2.5);
     c.marker(shape_of(g, shapes), gx, gy, g.kind == "teacher" ? 7 : 6, fill_of(g), color_of(g), point_title(g), 2);
     if (g.kind == "teacher")
@@ -180,31 +188,33 @@ std::string kd_gain_chart(const ReportData& d) {
   auto pairs = kd_pairs(d);
   if (pairs.empty()) return "";
   const Group& t = d.groups[d.teacher];
-  std::vector<double> ys{t.accuracy * 100};
+  const ReportMetric m = d.options.metric;
+  std::vector<double> ys{y_of(d, t)};
   Axis x;
   x.lo = 0, x.hi = static_cast<double>(pairs.size());
   x.title = "student 学生模型 (left: without KD 未蒸馏 · right: with KD 蒸馏)";
   for (auto [a, b] : pairs) {
     x.categories.push_back(d.groups[a].name + " (" + format_params(d.groups[a].params_total) + ")");
-    for (size_t k : {a, b}) ys.push_back(d.groups[k].accuracy_ci.low * 100), ys.push_back(d.groups[k].accuracy_ci.high * 100);
+    for (size_t k : {a, b})
+      ys.push_back(score_ci(d.groups[k], m).low * 100), ys.push_back(score_ci(d.groups[k], m).high * 100);
   }
-  Axis y = linear_axis(ys, "accuracy 准确率 (%), 95% CI", 0.2);
+  Axis y = linear_axis(ys, y_title(d, " (%), 95% CI"), 0.2);
   y.label = [](double v) { return fmt("%.1f", v); };
   int width = std::min(940, std::max(560, 170 * static_cast<int>(pairs.size()) + 72 + 190));
   SvgChart c(width, 400, x, y, "chart-kd-gain", "Distillation gain per student");
   c.right = 190;  // legend outside the plot
-  c.line(x.lo, t.accuracy * 100, x.hi, t.accuracy * 100, kTeacher, 1.2, "6 4");
-  c.text(x.hi, t.accuracy * 100, "teacher 教师 " + percent(t.accuracy), "start", 6, 4, 11, kTeacher);
+  c.line(x.lo, y_of(d, t), x.hi, y_of(d, t), kTeacher, 1.2, "6 4");
+  c.text(x.hi, y_of(d, t), "teacher 教师 " + percent(y_of(d, t) / 100), "start", 6, 4, 11, kTeacher);
   for (size_t i = 0; i < pairs.size(); ++i) {
     const Group& a = d.groups[pairs[i].first];
     const Group& b = d.groups[pairs[i].second];
     double xa = i + 0.33, xb = i + 0.67;
-    c.error_bar(xa, a.accuracy_ci.low * 100, a.accuracy_ci.high * 100, kOrange);
-    c.error_bar(xb, b.accuracy_ci.low * 100, b.accuracy_ci.high * 100, kBlue);
-    c.marker("circle", xa, a.accuracy * 100, 6, "#ffffff", kOrange, point_title(a), 2);
-    c.marker("circle", xb, b.accuracy * 100, 6, kBlue, kBlue, point_title(b), 2);
-    double gain = (b.accuracy - a.accuracy) * 100;
-    double top = std::max(a.accuracy_ci.high, b.accuracy_ci.high) * 100;
+    c.error_bar(xa, score_ci(a, m).low * 100, score_ci(a, m).high * 100, kOrange);
+    c.error_bar(xb, score_ci(b, m).low * 100, score_ci(b, m).high * 100, kBlue);
+    c.marker("circle", xa, y_of(d, a), 6, "#ffffff", kOrange, point_title(a), 2);
+    c.marker("circle", xb, y_of(d, b), 6, kBlue, kBlue, point_title(b), 2);
+    double gain = y_of(d, b) - y_of(d, a);
+    double top = std::max(score_ci(a, m).high, score_ci(b, m).high) * 100;
     c.text(i + 0.5, top, (gain >= 0 ? "+" : "−") + fmt("%.1f", std::fabs(gain)) + " pt", "middle", 0, -22, 12,
            gain >= 0 ? kGreen : "#c0392b", "bold");
     if (!b.kd_tests.empty()) {
@@ -228,28 +238,30 @@ std::string label_share_chart(const ReportData& d) {
   std::map<std::pair<std::string, bool>, std::vector<const Group*>> lines;
   for (const Group& g : d.groups)
     if (g.kind == "student") lines[{g.name, g.with_distillation}].push_back(&g);
-  std::vector<double> xs(shares.begin(), shares.end()), ys{d.groups[d.teacher].accuracy * 100};
+  std::vector<double> xs(shares.begin(), shares.end()), ys{y_of(d, d.groups[d.teacher])};
   for (const auto& [key, gs] : lines)
     if (gs.size() >= 2)
-      for (const Group* g : gs) ys.push_back(g->accuracy * 100);
+      for (const Group* g : gs) ys.push_back(y_of(d, *g));
   Axis x = log_axis(xs, "share of gold labels the student saw (log scale) 学生可见的人工标注比例");
   x.lo = xs.front() / 1.4, x.hi = xs.back() * 1.25;
   x.label = [](double v) { return share_label(v); };
-  Axis y = linear_axis(ys, "accuracy 准确率 (%)", 0.12);
+  Axis y = linear_axis(ys, y_title(d), 0.12);
   y.label = [](double v) { return fmt("%.1f", v); };
-  SvgChart c(940, 400, x, y, "chart-label-share", "Accuracy versus share of gold labels");
+  SvgChart c(940, 400, x, y, "chart-label-share",
+             d.options.metric == ReportMetric::kMacroF1 ? "Macro-F1 versus share of gold labels"
+                                                         : "Accuracy versus share of gold labels");
   c.right = 230;
   const Group& t = d.groups[d.teacher];
-  c.line(x.lo, t.accuracy * 100, x.hi, t.accuracy * 100, kTeacher, 1.2, "6 4");
-  c.text(x.lo, t.accuracy * 100, "teacher 教师 " + percent(t.accuracy), "start", 6, -6, 11, kTeacher);
+  c.line(x.lo, y_of(d, t), x.hi, y_of(d, t), kTeacher, 1.2, "6 4");
+  c.text(x.lo, y_of(d, t), "teacher 教师 " + percent(y_of(d, t) / 100), "start", 6, -6, 11, kTeacher);
   for (auto& [key, gs] : lines) {
     if (gs.size() < 2) continue;
     std::sort(gs.begin(), gs.end(), [](const Group* a, const Group* b) { return a->gold_label_share < b->gold_label_share; });
     std::vector<std::pair<double, double>> pts;
-    for (const Group* g : gs) pts.emplace_back(g->gold_label_share, g->accuracy * 100);
+    for (const Group* g : gs) pts.emplace_back(g->gold_label_share, y_of(d, *g));
     std::string col = key.second ? kBlue : kOrange;
     c.polyline(pts, col, 2, key.second ? "" : "6 3");
-    for (const Group* g : gs) c.marker("circle", g->gold_label_share, g->accuracy * 100, 5, fill_of(*g), col, point_title(*g), 2);
+    for (const Group* g : gs) c.marker("circle", g->gold_label_share, y_of(d, *g), 5, fill_of(*g), col, point_title(*g), 2);
     c.text(pts.front().first, pts.front().second, key.first + (key.second ? " +KD" : ""), "start", 8, key.second ? -8 : 16, 11, col);
   }
   c.legend({{"line", "", kBlue, "", "with teacher (KD) 有教师蒸馏"}, {"line", "", kOrange, "6 3", "gold labels only 仅人工标注"}},
@@ -468,6 +480,9 @@ table.confusion.compact td { min-width: 18px; padding: 3px 1px; font-size: 10px;
 table.confusion.compact th.col { padding: 3px 1px; font-size: 10px; }
 .note { color: #5b616b; font-size: 12.5px; }
 .warn { background: #fff1f0; border-left: 5px solid #c0392b; padding: 8px 14px; }
+.warn.imbalance { margin: 18px 0 0; border-radius: 4px; }
+.warn.imbalance p { margin: 4px 0; }
+.warn.imbalance .zh { font-weight: 600; }
 footer { color: #7a808a; font-size: 12px; margin-top: 36px; }
 )css";
 
@@ -485,17 +500,23 @@ std::string report_html(const ReportData& d) {
     << " models · " << d.label_names.size() << " classes · task " << task_name(d.task) << " · evaluated on the "
     << html_escape(d.options.split) << " split (" << d.runs[t.runs.front()].metrics.n << " messages)</div>";
 
+  if (!d.warning_en.empty())
+    h << "<section class=\"warn imbalance\" id=\"imbalance-warning\" role=\"alert\"><p class=\"zh\">⚠ "
+      << html_escape(d.warning_zh) << "</p><p class=\"en\">⚠ " << html_escape(d.warning_en) << "</p></section>";
   h << "<section class=\"summary" << (d.recommended ? "" : " none") << "\" id=\"summary\"><p class=\"zh\">"
     << html_escape(d.summary_zh) << "</p><p class=\"en\">" << html_escape(d.summary_en) << "</p><p class=\"rule\">"
     << html_escape(d.rule_zh) << "<br>" << html_escape(d.rule_en) << "</p></section>";
 
-  h << "<h2>准确率与模型大小 · Accuracy versus model size</h2><p class=\"explain\">Each point is one model (mean of its "
-       "seeds). Further left = smaller and cheaper; higher = more accurate. The green line joins the models that no other "
-       "model beats on both size and accuracy (the Pareto front). 每个点是一个模型；越靠左越小，越靠上越准；绿线连接在大小和准确率上都无法被超越的模型。</p>"
+  const bool f1 = d.options.metric == ReportMetric::kMacroF1;
+  h << (f1 ? "<h2>宏平均 F1 与模型大小 · Macro-F1 versus model size</h2>" : "<h2>准确率与模型大小 · Accuracy versus model size</h2>")
+    << "<p class=\"explain\">Each point is one model (mean of its "
+       "seeds). Further left = smaller and cheaper; higher = better " << (f1 ? "macro-F1" : "accuracy") << ". The green line joins the models that no other "
+       "model beats on both size and " << (f1 ? "macro-F1" : "accuracy") << " (the Pareto front). 每个点是一个模型；越靠左越小，越靠上越好；绿线连接在大小和"
+    << (f1 ? "宏平均 F1" : "准确率") << "上都无法被超越的模型。</p>"
     << accuracy_vs_params(d);
 
   std::string lat = latency_vs_accuracy(d);
-  h << "<h2>延迟与准确率 · Latency versus accuracy</h2>";
+  h << (f1 ? "<h2>延迟与宏平均 F1 · Latency versus macro-F1</h2>" : "<h2>延迟与准确率 · Latency versus accuracy</h2>");
   if (lat.empty())
     h << "<p>Latency was not measured for these runs (kd eval writes it in the cost section). 这些模型未测量延迟。</p>";
   else

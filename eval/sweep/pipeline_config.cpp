@@ -154,7 +154,8 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
   Config r = root.child("report");
   p.report_max_drop_points = r.get<double>("max_drop_points", 1.0);
   r.check(p.report_max_drop_points >= 0 && p.report_max_drop_points < 100, "max_drop_points",
-          "must be accuracy points in [0, 100), e.g. 1.0");
+          "must be percentage points in [0, 100), e.g. 1.0");
+  p.report_metric = r.get_choice("metric", "accuracy", {"accuracy", "macro_f1"});
   Config x = root.child("export");
   p.export_onnx = x.get<bool>("onnx", false);
 

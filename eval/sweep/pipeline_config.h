@@ -66,7 +66,8 @@ struct PipelineConfig {
   TeacherSpec teacher;
   StudentSpec students;
   EvalSpec eval;
-  double report_max_drop_points = 1.0;  // recommendation: smallest student within this many accuracy points of the teacher
+  double report_max_drop_points = 1.0;  // recommendation: smallest student within this many points of the teacher
+  std::string report_metric = "accuracy";  // accuracy | macro_f1: what the report ranks by (kd report --metric)
   bool export_onnx = false;
   std::string resolved_yaml;      // the resolved config (every default), saved in the sweep directory
 };

@@ -317,14 +317,15 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
         inputs.push_back(r["metrics"].get<std::string>());
         inputs.push_back(r["run_dir"].get<std::string>() + "/run.json");
       }
-      s.argv.insert(s.argv.end(), {"--out", out, "--max-drop", share_label(cfg.report_max_drop_points), "--split",
-                                   split, "--title", title});
+      s.argv.insert(s.argv.end(), {"--out", out, "--max-drop", share_label(cfg.report_max_drop_points), "--metric",
+                                   cfg.report_metric, "--split", split, "--title", title});
       s.key = make_key(id, s.argv);
       s.key.inputs = inputs;
       s.key.outputs = {out + "/report.html", out + "/report.md", out + "/summary.json"};
       plan.steps.push_back(s);
     };
-    add_report("report", dir + "/report", true, top, cfg.name + ": accuracy versus size");
+    add_report("report", dir + "/report", true, top,
+               cfg.name + (cfg.report_metric == "macro_f1" ? ": macro-F1 versus size" : ": accuracy versus size"));
     for (double sh : cfg.students.label_shares)
       if (sh < top)
         add_report("report/share-" + share_label(sh), dir + "/report/share-" + share_label(sh), false, sh,
@@ -340,6 +341,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
                    {"split", split},
                    {"label_share_seed", cfg.students.label_share_seed},
                    {"report_max_drop_points", cfg.report_max_drop_points},
+                   {"report_metric", cfg.report_metric},
                    {"teachers", teachers},
                    {"runs", runs}};
   return plan;

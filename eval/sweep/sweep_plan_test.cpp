@@ -183,6 +183,23 @@ TEST_F(SweepPlanTest, ReportsHoldOneTeacherEach) {
   EXPECT_FALSE(has(share.argv, p.sweep_dir + "/runs/tiny_kd_share1_seed1"));
 }
 
+// report.metric reaches every report step as kd report --metric (and changes its key).
+TEST_F(SweepPlanTest, ReportMetricIsPassedToKdReport) {
+  Plan a = plan();
+  EXPECT_EQ(arg_after(step(a, "report").argv, "--metric"), "accuracy");
+  Plan b = plan({"report.metric=macro_f1"});
+  EXPECT_EQ(arg_after(step(b, "report").argv, "--metric"), "macro_f1");
+  EXPECT_EQ(arg_after(step(b, "report/share-0.2").argv, "--metric"), "macro_f1");
+  EXPECT_NE(command_hash(step(a, "report").key), command_hash(step(b, "report").key));
+  EXPECT_EQ(b.manifest["report_metric"], "macro_f1");
+  try {
+    plan({"report.metric=f1"});
+    ADD_FAILURE() << "report.metric=f1 was accepted";
+  } catch (const zl::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("metric"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(SweepPlanTest, SeedsAndOverridesChangeTheCommand) {
   Plan a = plan();
   Plan b = plan({"students.set=[train.epochs=3]"});
