@@ -109,7 +109,7 @@ std::string robustness_html(const ReportData& d) {
   s << "<h2 id=\"robustness\">抗噪声能力 · Robustness to typing and speech-recognition errors</h2><p class=\"explain\">"
        "Accuracy on the clean " << html_escape(d.options.split) << " messages and on copies with customer-service noise "
        "(homophones 同音字, near-homophones 近音字 such as zh/z and n/l, pinyin-IME words, dropped or repeated characters, "
-       "lost punctuation; level r: about r of the characters changed, kd data augment --noisy-eval). The drop is in "
+       "lost punctuation; at level r a share r of the characters becomes a homophone and r/2 a near-homophone: kd data augment --noisy-eval). The drop is in "
        "accuracy points; a small drop means the model survives a voice channel (智能语音). 在干净测试集和加入同音字、近音字、"
        "拼音输入法错字、漏字重复字、缺失标点等噪声的副本上的准确率；下降越少，模型越能承受语音渠道的识别错误。</p>";
   if (t->most_robust_student) {
