@@ -10,6 +10,7 @@
 #include "atomic_file.h"
 #include "dataset_file.h"
 #include "error.h"
+#include "noise_augment.h"
 #include "tokenizer_trainer.h"
 
 namespace fs = std::filesystem;
@@ -52,6 +53,7 @@ std::string key_of(const SplitData& s, int64_t b, int64_t e) {
 
 AugmentResult augment_dataset(const AugmentOptions& o) {
   if (!fs::exists(o.in_path)) throw UserError(o.in_path + ": no such file (a dataset from `kd data prepare`)");
+  if (!o.noise.empty() || !o.noisy_eval.empty() || !o.eval_noise.empty()) return augment_with_text_noise(o);
   check_options(o);
   DatasetInfo info = read_dataset_info(o.in_path);
   if (info.task == Task::kMultiLabel)
@@ -63,7 +65,8 @@ AugmentResult augment_dataset(const AugmentOptions& o) {
     // The copies' texts are decoded with the file's sentencepiece model; a checkpoint's own tokenizer
     // (vocab.txt, shifted or pruned ids) has no decoder here yet.
     throw UserError(o.in_path + ": prepared with a pretrained checkpoint's tokenizer (tokenizer.pretrained); "
-                    "kd data augment supports files with a tokenizer trained or reused by kd data prepare only");
+                    "the token-level perturbations need the file's own sentencepiece model: use the text-level "
+                    "noise (--noise), which re-tokenizes with the checkpoint's tokenizer");
   const std::string model_bytes = read_tokenizer_model(o.in_path);
   Tokenizer tok(model_bytes, o.in_path + " (tokenizer)");
   const int mask_id = tok.piece_id("[MASK]");

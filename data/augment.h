@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,12 @@ struct AugmentOptions {
   int64_t ngram_min = 2, ngram_max = 8;
   uint64_t seed = 1;
   bool force = false;          // overwrite an existing output file
+  // Text-level noise (text_noise.h; noise_augment.h), instead of the token-level perturbations
+  // above: the texts are noised and tokenized again with the file's own tokenizer, so it works
+  // for files prepared with a pretrained checkpoint's tokenizer too.
+  std::string noise;                    // transfer copies of `split` with this noise spec ("" = none)
+  std::string noisy_eval;               // a labelled split to copy with noise (e.g. test) ...
+  std::vector<std::string> eval_noise;  // ... once per spec: split "<noisy_eval>@noise-<spec>"
 };
 
 struct AugmentResult {

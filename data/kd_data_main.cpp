@@ -49,6 +49,13 @@ int main(int argc, char** argv) {
   aug->add_option("--ngram-max", aopt.ngram_max, "longest span in tokens (default 8)");
   aug->add_option("--seed", aopt.seed, "random seed (default 1)");
   aug->add_flag("--force", aopt.force, "replace an existing --out file");
+  aug->add_option("--noise", aopt.noise,
+                  "text-level noise for the transfer copies instead of the token perturbations: a level (0.1: the "
+                  "voice-channel preset) or kind=rate,... (homophone, near_homophone, ime, drop, repeat, swap, punct); "
+                  "works for pretrained-tokenizer files too (docs/data.md)");
+  aug->add_option("--noisy-eval", aopt.noisy_eval, "a labelled split to copy with noise, e.g. test (with --eval-noise)");
+  aug->add_option("--eval-noise", aopt.eval_noise,
+                  "noise spec of one labelled copy of --noisy-eval, written as split <split>@noise-<spec> (repeatable)");
 
   std::string inspect_path;
   bool as_json = false;
@@ -72,6 +79,11 @@ int main(int argc, char** argv) {
   }
   if (aug->parsed()) {
     return zl::run_main("data augment", [&] {
+      if (!aopt.noise.empty() || !aopt.noisy_eval.empty())
+        for (const char* o : {"--mask-prob", "--replace-prob", "--ngram-prob", "--ngram-min", "--ngram-max"})
+          if (aug->count(o) > 0)
+            throw zl::UserError(std::string(o) + " is a token-level perturbation: it does not apply with --noise / "
+                                "--noisy-eval (text-level noise)");
       auto res = zl::augment_dataset(aopt);
       std::cout << res.summary << std::flush;
       return 0;

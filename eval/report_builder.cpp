@@ -12,6 +12,7 @@
 #include "error.h"
 #include "json_reader.h"
 #include "report_html.h"
+#include "report_robustness.h"
 
 namespace zl::report {
 
@@ -504,7 +505,7 @@ json summary_json(const ReportData& d) {
   const metrics::MetricsFile& tm = d.runs[t.runs.front()].metrics;
   if (tm.transfer)
     transfer = {{"n", tm.transfer->n}, {"accuracy", r4(tm.transfer->accuracy)}, {"test_accuracy", r4(t.accuracy)}};
-  return {{"format", "zhengliu.report_summary"},
+  json out = {{"format", "zhengliu.report_summary"},
           {"format_version", 1},
           {"split", d.options.split},
           {"task", task_name(d.task)},
@@ -523,6 +524,9 @@ json summary_json(const ReportData& d) {
           {"summary", {{"en", d.summary_en}, {"zh", d.summary_zh}}},
           {"teacher_transfer", transfer},
           {"models", models}};
+  json robust = robustness_summary(d);  // eval/report_robustness.h; only when the runs were evaluated under noise
+  if (!robust.is_null()) out["robustness"] = robust;
+  return out;
 }
 
 std::string report_markdown(const ReportData& d) {
@@ -553,6 +557,8 @@ std::string report_markdown(const ReportData& d) {
     md << "\nTeacher accuracy on the transfer rows it labelled: " << percent(tm.transfer->accuracy) << " (n = "
        << tm.transfer->n << ") against " << percent(d.groups[d.teacher].accuracy) << " on " << d.options.split
        << ".\n";
+  const std::string robust = robustness_markdown(d);  // eval/report_robustness.h
+  if (!robust.empty()) md << "\n" << robust;
   return md.str();
 }
 

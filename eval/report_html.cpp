@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "report_robustness.h"
 #include "svg_chart.h"
 
 namespace zl::report {
@@ -550,6 +551,8 @@ std::string report_html(const ReportData& d) {
         << " points better on the transfer rows than on the test split: it may have seen them in training, which makes "
            "distillation look better than it will be in real use. 教师在迁移数据上明显好于测试集，可能在训练中见过这些数据，蒸馏效果可能被高估。</p>";
   }
+
+  h << robustness_html(d);  // eval/report_robustness.h; nothing without noised evaluation splits
 
   h << "<h2>各类别 F1 · Per-class F1: teacher and " << (d.recommended ? "recommended" : "best") << " student</h2>"
     << "<p class=\"explain\">Which kinds of messages the student handles worse than the teacher. 学生在哪些类别上不如教师。</p>"

@@ -15,6 +15,7 @@
 #include "metrics_json.h"
 #include "model_cost.h"
 #include "predict.h"
+#include "robustness.h"
 #include "run_dir.h"
 #include "run_training.h"
 #include "teacher_file.h"
@@ -186,6 +187,24 @@ json run_eval(const EvalRequest& req) {
     other.model->to(torch::kCPU);
   }
 
+  // Robustness: the split's noised copies in the same file (kd data augment --noisy-eval).
+  json robustness = nullptr;
+  if (task != Task::kMultiLabel) {
+    std::vector<RobustnessPoint> noisy;
+    for (const auto& name : noisy_splits_of(info.split_names, req.split)) {
+      SplitData ns = read_split(req.data_path, name);
+      std::vector<int64_t> nrows = labelled_rows(ns, task);
+      if (nrows.empty()) continue;
+      torch::Tensor nl = predict_logits(*run.model, ns, info, nrows, device, req.batch_size);
+      metrics::CoreMetrics nm = metrics::core_metrics(make_input(task, L, probabilities(nl, task), ns, nrows));
+      noisy.push_back({name, noise_of_split(name), nm.n, nm.accuracy, nm.macro_f1});
+    }
+    if (!noisy.empty()) {
+      metrics::CoreMetrics cm = metrics::core_metrics(input);
+      robustness = robustness_json({req.split, "", cm.n, cm.accuracy, cm.macro_f1}, noisy);
+    }
+  }
+
   // Cost: sizes, CPU speed (one thread), GPU speed when there is one.
   json cost_extra = nullptr;
   if (req.measure_cost) {
@@ -234,6 +253,7 @@ json run_eval(const EvalRequest& req) {
                 {"trained_on", run.info.content_sha256}};
   doc["unlabelled_rows_skipped"] = static_cast<int64_t>(split.size() - rows.size());
   doc["comparison"] = comparison;
+  doc["robustness"] = robustness;
   if (!cost_extra.is_null())
     for (auto it = cost_extra.begin(); it != cost_extra.end(); ++it) doc["cost"][it.key()] = it.value();
   if (!req.teacher_path.empty()) doc["teacher_agreement"]["teacher_file"] = fs::absolute(req.teacher_path).string();
@@ -289,6 +309,14 @@ std::string eval_summary(const json& m) {
                   static_cast<long long>(num(c, {"mcnemar", "c_this_wrong_other_right"})),
                   num(c, {"mcnemar", "p_value"}), c["mcnemar"].value("method", "").c_str());
     s << buf;
+  }
+  if (m.contains("robustness") && m["robustness"].is_object()) {
+    for (const json& p : m["robustness"]["noisy"]) {
+      std::snprintf(buf, sizeof(buf), "  under noise %s (%s): accuracy %.2f%% (%+.2f points), macro-F1 %.2f%%\n",
+                    p.value("noise", "").c_str(), p.value("split", "").c_str(), 100 * num(p, {"accuracy"}),
+                    -num(p, {"accuracy_drop_points"}), 100 * num(p, {"macro_f1"}));
+      s << buf;
+    }
   }
   if (m.contains("cost") && m["cost"].is_object()) {
     std::snprintf(buf, sizeof(buf),

@@ -189,6 +189,46 @@ TEST(KdEval, MissingAndEmptySplitsAreRefused) {
   EXPECT_CONTAINS(error_of(r), "is empty");
 }
 
+TEST(KdEval, RobustnessOnNoisedCopiesOfTheSplit) {
+  // A file with two "noised" copies of dev (kd data augment --noisy-eval writes such splits): one
+  // equal to dev (drop 0), one with every token replaced by the first content token (a real drop).
+  auto& f = fixture();
+  DatasetInfo info = read_dataset_info(f.s.data);
+  std::vector<SplitData> splits = {read_split(f.s.data, "train", true), read_split(f.s.data, "dev", true)};
+  SplitData same = splits[1], garbled = splits[1];
+  same.name = "dev@noise-0.1";
+  garbled.name = "dev@noise-homophone=0.5+drop=0.1";
+  for (size_t i = 0; i < garbled.size(); ++i)
+    for (int64_t k = garbled.offsets[i] + 1; k + 1 < garbled.offsets[i + 1]; ++k)
+      garbled.input_ids[static_cast<size_t>(k)] = garbled.input_ids[static_cast<size_t>(garbled.offsets[0] + 1)];
+  splits.push_back(same);
+  splits.push_back(garbled);
+  const std::string path = f.s.dir + "/noisy.h5";
+  write_dataset_file(path, info, splits, read_tokenizer_model(f.s.data));
+  EvalRequest r = request(f.run_a);
+  r.data_path = path;
+  r.measure_cost = false;
+  r.out_path = f.s.dir + "/noisy_metrics.json";
+  nlohmann::json m = run_eval(r);
+  ASSERT_TRUE(m["robustness"].is_object()) << m.dump();
+  const auto& rb = m["robustness"];
+  EXPECT_DOUBLE_EQ(rb["clean"]["accuracy"].get<double>(), m["metrics"]["accuracy"].get<double>());
+  ASSERT_EQ(rb["noisy"].size(), 2u);
+  const auto& a = rb["noisy"][0]["noise"] == "0.1" ? rb["noisy"][0] : rb["noisy"][1];
+  const auto& b = rb["noisy"][0]["noise"] == "0.1" ? rb["noisy"][1] : rb["noisy"][0];
+  EXPECT_DOUBLE_EQ(a["accuracy_drop_points"].get<double>(), 0.0);
+  EXPECT_EQ(b["noise"], "homophone=0.5,drop=0.1");
+  EXPECT_NEAR(b["accuracy_drop_points"].get<double>(),
+              100 * (m["metrics"]["accuracy"].get<double>() - b["accuracy"].get<double>()), 1e-9);
+  EXPECT_GT(b["accuracy_drop_points"].get<double>(), 0.0);
+  EXPECT_CONTAINS(eval_summary(m), "under noise 0.1");
+  // Without noised splits the field is null.
+  EvalRequest plain = request(f.run_a);
+  plain.measure_cost = false;
+  plain.out_path = f.s.dir + "/plain_metrics.json";
+  EXPECT_TRUE(run_eval(plain)["robustness"].is_null());
+}
+
 TEST(KdEval, DamagedRunDirectoryIsRefused) {
   auto& f = fixture();
   const std::string bad = f.s.dir + "/damaged";

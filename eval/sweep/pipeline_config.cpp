@@ -145,11 +145,22 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
             "needs teacher.dataset (the teacher's view of the data that these students read)");
   }
 
+  p.students.transfer_noise = s.get<std::string>("transfer_noise", "");
+  p.students.transfer_copies = s.get<int64_t>("transfer_copies", 4);
+  s.check(p.students.transfer_copies >= 1 && p.students.transfer_copies <= 1000, "transfer_copies", "must be in [1, 1000]");
+  p.students.transfer_seed = static_cast<uint64_t>(s.get<int64_t>("transfer_seed", 1));
+  s.check(p.students.transfer_noise.empty() || p.teacher.file.empty(), "transfer_noise",
+          "needs a teacher the sweep trains (teacher.model): an external teacher file has no outputs for the noised copies");
+
   Config e = root.child("eval");
   p.eval.split = e.get<std::string>("split", "test");
   p.eval.device = e.get_choice("device", "cpu", {"cpu", "cuda", "auto"});
   p.eval.latency_runs = e.get<int64_t>("latency_runs", 200);
   e.check(p.eval.latency_runs >= 200, "latency_runs", "must be at least 200 (the latency percentiles need them)");
+  p.eval.noise = e.get<std::vector<std::string>>("noise", {});
+  for (const auto& n : p.eval.noise)
+    e.check(!n.empty() && n.find('/') == std::string::npos && n.find(' ') == std::string::npos, "noise",
+            "each entry is a noise spec for kd data augment --eval-noise, e.g. 0.1 or homophone=0.1,drop=0.02");
 
   Config r = root.child("report");
   p.report_max_drop_points = r.get<double>("max_drop_points", 1.0);

@@ -50,12 +50,20 @@ struct StudentSpec {
   // dataset.config's: students initialised from the pretrained teacher's layers,
   // whose embeddings are the checkpoint's vocabulary.
   std::vector<std::string> teacher_view;
+  // Distil on a noised transfer set: kd data augment --noise SPEC --copies N of the data the teacher
+  // labels (each view, with the same options, so their text checksums stay equal). "" = the rows as they are.
+  std::string transfer_noise;
+  int64_t transfer_copies = 4;
+  uint64_t transfer_seed = 1;
 };
 
 struct EvalSpec {
   std::string split = "test";
   std::string device = "cpu";
   int64_t latency_runs = 200;
+  // Noise specs (kd data augment --eval-noise: a level such as 0.1, or kind=rate,...): the sweep adds
+  // a noised copy of the split per spec to the evaluated files, and kd eval reports robustness.
+  std::vector<std::string> noise;
 };
 
 struct PipelineConfig {

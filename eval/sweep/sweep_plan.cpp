@@ -76,6 +76,29 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
   if (teacher_view) add_prepare("prepare-teacher", cfg.teacher.dataset, teacher_data);
   const std::string data = plan.dataset;
 
+  // eval.noise: noised copies of the evaluation split (kd data augment --noisy-eval) in a copy of each
+  // evaluated file; kd eval finds them there and reports robustness.
+  std::string eval_dataset = data, eval_teacher_data = teacher_data;
+  if (!cfg.eval.noise.empty()) {
+    auto add_noisy = [&](const std::string& id, const std::string& in, const std::string& out) {
+      Step s;
+      s.kind = "noisy-eval";
+      s.argv = {bin("kd-data"), "augment", "--data", in, "--out", out, "--force", "--noisy-eval", split};
+      for (const auto& n : cfg.eval.noise) s.argv.insert(s.argv.end(), {"--eval-noise", n});
+      s.key = make_key(id, s.argv);
+      s.key.inputs = {in};
+      s.key.outputs = {out};
+      s.clean = {out};
+      plan.steps.push_back(s);
+    };
+    eval_dataset = dir + "/data/dataset-noisy.h5";
+    add_noisy("noisy-eval", data, eval_dataset);
+    if (teacher_view) {
+      eval_teacher_data = dir + "/data/teacher-dataset-noisy.h5";
+      add_noisy("noisy-eval-teacher", teacher_data, eval_teacher_data);
+    }
+  }
+
   nlohmann::json runs = nlohmann::json::array();
   nlohmann::json teachers = nlohmann::json::array();
   std::vector<std::string> metrics_files;
@@ -83,13 +106,15 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
   auto add_eval = [&](const std::string& run_name, const std::string& run_dir, const std::string& eval_data,
                       const std::string& teacher_file, const std::string& compare_dir,
                       const std::string& transfer_ids) {
+    // The same file with the noised evaluation splits added, when eval.noise asks for them.
+    const std::string& eval_file = eval_data == data ? eval_dataset : eval_data == teacher_data ? eval_teacher_data : eval_data;
     Step s;
     s.kind = "eval";
     const std::string out = run_dir + "/eval/" + split + "/metrics.json";
-    s.argv = {bin("kd-eval"), "--run", run_dir, "--data", eval_data, "--split", split, "--out", out,
+    s.argv = {bin("kd-eval"), "--run", run_dir, "--data", eval_file, "--split", split, "--out", out,
               "--device", cfg.eval.device, "--latency-runs", std::to_string(cfg.eval.latency_runs)};
     s.key.inputs = run_files(run_dir);
-    s.key.inputs.push_back(eval_data);
+    s.key.inputs.push_back(eval_file);
     if (!teacher_file.empty()) {
       s.argv.insert(s.argv.end(), {"--teacher", teacher_file});
       s.key.inputs.push_back(teacher_file);
@@ -166,6 +191,32 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
       st.transfer_ids = files.transfer_ids_path;
       st.teacher_train_data = teacher_view ? tfiles.gold_path : st.train_data;
       st.teacher_distill_data = teacher_view ? tfiles.share_path : st.distill_data;
+    }
+
+    // students.transfer_noise: the teacher labels, and the KD students learn from, noised copies too.
+    if (!cfg.students.transfer_noise.empty()) {
+      auto add_transfer = [&](const std::string& id, const std::string& in, const std::string& out) {
+        Step s;
+        s.kind = "noise-transfer";
+        s.argv = {bin("kd-data"), "augment", "--data", in, "--out", out, "--force", "--noise",
+                  cfg.students.transfer_noise, "--copies", std::to_string(cfg.students.transfer_copies), "--seed",
+                  std::to_string(cfg.students.transfer_seed)};
+        s.key = make_key(id, s.argv);
+        s.key.inputs = {in};
+        s.key.outputs = {out};
+        s.clean = {out};
+        plan.steps.push_back(s);
+      };
+      const std::string out = dir + "/data/noise-transfer-" + label + ".h5";
+      add_transfer("noise-transfer/share-" + label, st.distill_data, out);
+      if (teacher_view) {
+        const std::string tout = dir + "/data/teacher-noise-transfer-" + label + ".h5";
+        add_transfer("noise-transfer-teacher/share-" + label, st.teacher_distill_data, tout);
+        st.teacher_distill_data = tout;
+      } else {
+        st.teacher_distill_data = out;
+      }
+      st.distill_data = out;
     }
 
     nlohmann::json tinfo = {{"label_share", share}, {"members", nlohmann::json::array()}};

@@ -127,6 +127,42 @@ TEST_F(SweepPlanTest, TeacherWithItsOwnDatasetView) {
                zl::UserError);
 }
 
+TEST_F(SweepPlanTest, EvalNoiseAddsNoisedSplitsToTheEvaluatedFiles) {
+  std::ofstream(dir_ / "teacher_data.yaml") << "{}\n";
+  Plan p = plan({"teacher.dataset=teacher_data.yaml", "eval.noise=[0.1, 0.2]"});
+  const std::string sweep = p.sweep_dir;
+  const Step& n = step(p, "noisy-eval");
+  EXPECT_EQ(arg_after(n.argv, "--data"), sweep + "/data/dataset.h5");
+  EXPECT_EQ(arg_after(n.argv, "--out"), sweep + "/data/dataset-noisy.h5");
+  EXPECT_EQ(arg_after(n.argv, "--noisy-eval"), "test");
+  EXPECT_TRUE(has(n.argv, "0.1") && has(n.argv, "0.2"));
+  EXPECT_EQ(arg_after(step(p, "noisy-eval-teacher").argv, "--data"), sweep + "/data/teacher-dataset.h5");
+  EXPECT_EQ(arg_after(step(p, "eval/teacher_share1_seed1").argv, "--data"), sweep + "/data/teacher-dataset-noisy.h5");
+  EXPECT_EQ(arg_after(step(p, "eval/tiny_kd_share1_seed1").argv, "--data"), sweep + "/data/dataset-noisy.h5");
+  EXPECT_EQ(arg_after(step(p, "eval/tiny_kd_share0.2_seed1").argv, "--data"), sweep + "/data/dataset-noisy.h5");
+  // Training still reads the clean files; without eval.noise there is no such step.
+  EXPECT_EQ(arg_after(step(p, "student/tiny/kd/share-1/seed-1").argv, "--data"), sweep + "/data/dataset.h5");
+  EXPECT_THROW(step(plan(), "noisy-eval"), std::runtime_error);
+}
+
+TEST_F(SweepPlanTest, TransferNoiseMakesTheTeacherLabelNoisedCopies) {
+  std::ofstream(dir_ / "teacher_data.yaml") << "{}\n";
+  Plan p = plan({"teacher.dataset=teacher_data.yaml", "students.transfer_noise=0.15", "students.transfer_copies=3"});
+  const std::string sweep = p.sweep_dir;
+  const Step& n = step(p, "noise-transfer/share-1");
+  EXPECT_EQ(arg_after(n.argv, "--data"), sweep + "/data/dataset.h5");
+  EXPECT_EQ(arg_after(n.argv, "--noise"), "0.15");
+  EXPECT_EQ(arg_after(n.argv, "--copies"), "3");
+  EXPECT_EQ(arg_after(step(p, "noise-transfer-teacher/share-1").argv, "--data"), sweep + "/data/teacher-dataset.h5");
+  EXPECT_EQ(arg_after(step(p, "noise-transfer/share-0.2").argv, "--data"), sweep + "/data/share-0.2.h5");
+  EXPECT_EQ(arg_after(step(p, "teacher-predict/share-1").argv, "--data"), sweep + "/data/teacher-noise-transfer-1.h5");
+  EXPECT_EQ(arg_after(step(p, "student/tiny/kd/share-1/seed-1").argv, "--data"), sweep + "/data/noise-transfer-1.h5");
+  // The teacher and the no-KD students still train on the clean rows.
+  EXPECT_EQ(arg_after(step(p, "teacher/share-1/seed-1").argv, "--data"), sweep + "/data/teacher-dataset.h5");
+  EXPECT_EQ(arg_after(step(p, "student/tiny/nokd/share-1/seed-1").argv, "--data"), sweep + "/data/dataset.h5");
+  EXPECT_THROW(step(plan(), "noise-transfer/share-1"), std::runtime_error);
+}
+
 TEST_F(SweepPlanTest, HonestTeacherPerShare) {
   Plan p = plan();
   const std::string sweep = p.sweep_dir;
