@@ -103,6 +103,9 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   const auto t_start = std::chrono::steady_clock::now();
   if (req.out_dir.empty()) throw UserError("--out is required: the run directory to write");
   const std::string run_dir = req.out_dir;
+  // Temporary files of an earlier invocation killed (SIGKILL) mid-write: removed before
+  // anything here writes (a hook, e.g. kd distill's distill.json, writes early).
+  if (denv.rank == 0) remove_stale_temp_files(run_dir);
   // torchrun --max-restarts reruns the very command that failed: a restarted group
   // (TORCHELASTIC_RESTART_COUNT > 0) continues from the checkpoint the failed one left.
   if (const char* rc = std::getenv("TORCHELASTIC_RESTART_COUNT");
@@ -255,8 +258,6 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
     std::error_code ec;
     fs::create_directories(run_dir, ec);
     if (ec) throw UserError("cannot create run directory " + run_dir + ": " + ec.message());
-    // Temporary files of an earlier invocation that was killed (SIGKILL) mid-write.
-    remove_stale_temp_files(run_dir);
     write_file_atomic(run_dir + "/config.yaml", resolved_text);
     write_file_atomic(run_dir + "/labels.json", nlohmann::json(info.label_names).dump(2) + "\n");
     write_file_atomic(run_dir + "/dataset.json", dataset_info_json(info, fs::absolute(req.data_path).string()));
