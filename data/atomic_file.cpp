@@ -39,10 +39,16 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
+  // fsync reports a write the file system could not keep (ENOSPC on NFS, EIO):
+  // the old file stays in place then.
   int fd = ::open(temp_path_.c_str(), O_RDONLY);
   if (fd >= 0) {
-    ::fsync(fd);
+    const bool synced = ::fsync(fd) == 0 || errno == EINVAL;
+    const int err = errno;
     ::close(fd);
+    if (!synced)
+      throw UserError("cannot write " + final_path_ + ": " + std::strerror(err) +
+                      " (check the free space and the permissions of that directory)");
   }
   if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
     throw UserError("cannot rename " + temp_path_ + " to " + final_path_ + ": " + std::strerror(errno));
@@ -54,10 +60,14 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   AtomicFile f(path);
   {
     std::ofstream out(f.temp_path(), std::ios::binary);
-    if (!out) throw UserError("cannot write " + f.temp_path() + ": " + std::strerror(errno));
+    if (!out)
+      throw UserError("cannot write " + path + ": " + std::strerror(errno) +
+                      " (check the free space and the permissions of that directory)");
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
-    if (!out) throw UserError("write failed for " + f.temp_path() + " (disk full?)");
+    if (!out)
+      throw UserError("cannot write " + path + ": " + std::strerror(errno ? errno : EIO) +
+                      " (disk full? the previous file, if any, is unchanged)");
   }
   f.commit();
 }

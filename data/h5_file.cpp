@@ -1,5 +1,6 @@
 #include "h5_file.h"
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <type_traits>
@@ -37,6 +38,13 @@ const SilenceHdf5 silence_once;
   throw UserError(file + ": " + what);
 }
 
+// A failed write: HDF5 keeps the system's errno (ENOSPC, EROFS, EACCES), which says why.
+[[noreturn]] void fail_write(const std::string& file, const std::string& what) {
+  const int err = errno;
+  throw UserError(file + ": " + what + (err ? std::string(" (") + std::strerror(err) + ")" : std::string()) +
+                  "; check the free space and the permissions of that directory");
+}
+
 Handle utf8_string_type() {
   hid_t t = H5Tcopy(H5T_C_S1);
   H5Tset_size(t, H5T_VARIABLE);
@@ -62,7 +70,7 @@ void write_attr(const File& f, const std::string& obj, const std::string& name, 
   if (H5Aexists(o.id(), name.c_str()) > 0) H5Adelete(o.id(), name.c_str());
   Handle space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle a(H5Acreate2(o.id(), name.c_str(), file_type, space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!a.valid() || H5Awrite(a.id(), mem_type, data) < 0) fail(f.path(), "cannot write attribute " + obj + "@" + name);
+  if (!a.valid() || H5Awrite(a.id(), mem_type, data) < 0) fail_write(f.path(), "cannot write attribute " + obj + "@" + name);
 }
 
 Handle open_attr(const File& f, const std::string& obj, const std::string& name) {
@@ -106,8 +114,9 @@ std::vector<std::string> read_vlen_strings(const std::string& file, hid_t obj, b
 File File::create(const std::string& path) {
   File f;
   f.path_ = path;
+  errno = 0;
   hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) fail(path, "cannot create HDF5 file (check the directory exists and is writable)");
+  if (id < 0) fail_write(path, "cannot create HDF5 file (check the directory exists and is writable)");
   f.file_ = Handle(id, H5Fclose);
   return f;
 }
@@ -131,7 +140,12 @@ File File::open_rw(const std::string& path) {
   return f;
 }
 
-void File::flush() { H5Fflush(file_.id(), H5F_SCOPE_GLOBAL); }
+// HDF5 keeps metadata (and small raw data) in its cache until a flush: a file whose
+// flush failed (disk full) is incomplete, so callers flush before they commit it.
+void File::flush() {
+  errno = 0;
+  if (H5Fflush(file_.id(), H5F_SCOPE_GLOBAL) < 0) fail_write(path_, "cannot write the file (flush failed)");
+}
 
 bool File::exists(const std::string& object_path) const {
   if (object_path == "/") return true;
@@ -150,7 +164,7 @@ void File::create_group(const std::string& group_path) {
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.id(), 1);
   Handle g(H5Gcreate2(file_.id(), group_path.c_str(), lcpl.id(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  if (!g.valid()) fail(path_, "cannot create group " + group_path);
+  if (!g.valid()) fail_write(path_, "cannot create group " + group_path);
 }
 
 std::vector<std::string> File::list(const std::string& group_path) const {
@@ -248,9 +262,9 @@ void File::write(const std::string& path, const std::vector<T>& data, const std:
   Handle file_type(ft, H5Tclose);
   Handle ds(H5Dcreate2(file_.id(), path.c_str(), file_type.id(), space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
             H5Dclose);
-  if (!ds.valid()) fail(path_, "cannot create dataset " + path);
+  if (!ds.valid()) fail_write(path_, "cannot create dataset " + path);
   if (total && H5Dwrite(ds.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
-    fail(path_, "cannot write dataset " + path + " (disk full?)");
+    fail_write(path_, "cannot write dataset " + path);
 }
 
 void File::write_strings(const std::string& path, const std::vector<std::string>& values) {
@@ -266,12 +280,12 @@ void File::write_strings(const std::string& path, const std::vector<std::string>
     H5Pset_deflate(dcpl.id(), 1);
   }
   Handle ds(H5Dcreate2(file_.id(), path.c_str(), t.id(), space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT), H5Dclose);
-  if (!ds.valid()) fail(path_, "cannot create dataset " + path);
+  if (!ds.valid()) fail_write(path_, "cannot create dataset " + path);
   std::vector<const char*> ptrs;
   ptrs.reserve(values.size());
   for (const auto& v : values) ptrs.push_back(v.c_str());
   if (n && H5Dwrite(ds.id(), t.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-    fail(path_, "cannot write dataset " + path);
+    fail_write(path_, "cannot write dataset " + path);
 }
 
 void File::write_bytes(const std::string& path, const std::string& bytes) {

@@ -2,6 +2,10 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 #include "atomic_file.h"
 #include "error.h"
 
@@ -11,7 +15,24 @@ void save_archive_atomic(const std::string& path, const std::function<void(torch
   AtomicFile f(path);
   torch::serialize::OutputArchive a;
   fill(a);
-  a.save_to(f.temp_path());
+  // Through a stream, not save_to(path): an archive saved to a path takes that
+  // file's name (here the temporary name, with a pid) as its root folder, so the same
+  // weights saved by two processes would differ byte for byte.
+  std::ofstream out(f.temp_path(), std::ios::binary);
+  if (!out)
+    throw UserError("cannot write " + path + ": " + std::strerror(errno) +
+                    " (check the free space and the permissions of that directory)");
+  try {
+    a.save_to(out);
+  } catch (const c10::Error& e) {
+    throw UserError("cannot write " + path + ": " + std::string(e.what_without_backtrace()).substr(0, 200) +
+                    " (disk full or not writable? the previous file, if any, is unchanged)");
+  }
+  out.flush();
+  if (!out)
+    throw UserError("cannot write " + path + ": " + std::strerror(errno ? errno : EIO) +
+                    " (disk full? the previous file, if any, is unchanged)");
+  out.close();
   f.commit();
 }
 
@@ -20,7 +41,10 @@ void load_archive(const std::string& path, torch::serialize::InputArchive& archi
   try {
     archive.load_from(path);
   } catch (const c10::Error& e) {
-    throw UserError(path + " is not a readable Zhengliu checkpoint (" + std::string(e.what_without_backtrace()) + ")");
+    throw UserError(path + " is not a readable Zhengliu checkpoint (" +
+                    std::string(e.what_without_backtrace()).substr(0, 300) +
+                    "): it is truncated or damaged (a copy cut short, a full disk) or not a LibTorch archive; restore "
+                    "it from a good copy, or train again into a new --out");
   }
 }
 
@@ -38,16 +62,32 @@ c10::IValue read_value(torch::serialize::InputArchive& a, const std::string& key
 }
 }  // namespace
 
-int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) { return read_value(a, key).toInt(); }
-double read_double(torch::serialize::InputArchive& a, const std::string& key) { return read_value(a, key).toDouble(); }
+// Typed reads: an entry of another type (a file from another version, or damaged)
+// is a UserError, not a c10::Error with a stack trace.
+int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) {
+  auto v = read_value(a, key);
+  if (!v.isInt()) throw UserError("checkpoint entry '" + key + "' is not an integer (written by another version?)");
+  return v.toInt();
+}
+double read_double(torch::serialize::InputArchive& a, const std::string& key) {
+  auto v = read_value(a, key);
+  if (!v.isDouble()) throw UserError("checkpoint entry '" + key + "' is not a number (written by another version?)");
+  return v.toDouble();
+}
 std::string read_string(torch::serialize::InputArchive& a, const std::string& key) {
-  return read_value(a, key).toStringRef();
+  auto v = read_value(a, key);
+  if (!v.isString()) throw UserError("checkpoint entry '" + key + "' is not a string (written by another version?)");
+  return v.toStringRef();
 }
 
 std::string checkpoint_config_hash(const std::string& path) {
   torch::serialize::InputArchive a;
   load_archive(path, a);
-  return read_string(a, "config_hash");
+  try {
+    return read_string(a, "config_hash");
+  } catch (const UserError& e) {
+    throw UserError(path + ": " + e.what() + "; start a new --out (or remove the run directory and train again)");
+  }
 }
 
 void save_rng_state(torch::serialize::OutputArchive& a) {

@@ -50,6 +50,23 @@ std::string first_line(const std::string& s) {
   return p == std::string::npos ? s : s.substr(0, p);
 }
 
+std::string host_name() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "?";
+  return buf;
+}
+
+// A process that exists and is not a zombie (a killed rank its parent has not reaped yet).
+bool process_running(long pid) {
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size()) return true;
+  const char state = text[close + 2];
+  return state != 'Z' && state != 'X';
+}
+
 std::string seconds(std::chrono::milliseconds t) {
   auto ms = t.count();
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms / 1000.0) + " s";
@@ -179,7 +196,11 @@ int maybe_launch_local(int nproc) {
         failed = true;
         status_out = code;
         fail_time = std::chrono::steady_clock::now();
-        std::cerr << "rank " << rank << " exited with status " << code << "; stopping the other ranks\n";
+        if (WIFSIGNALED(st))
+          std::cerr << "rank " << rank << " was killed by signal " << WTERMSIG(st) << " (" << strsignal(WTERMSIG(st))
+                    << "); stopping the other ranks; continue the run with --resume (from its last checkpoint)\n";
+        else
+          std::cerr << "rank " << rank << " exited with status " << code << "; stopping the other ranks\n";
         kill_all(SIGTERM);
       }
       continue;
@@ -238,6 +259,17 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, const tor
       pg->backend_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, opts);
       pg->backend_name_ = "gloo";
     }
+    // Who is who, so a failed collective can name the rank it lost (lost_ranks).
+    store->set("peer/" + std::to_string(env.rank), host_name() + " " + std::to_string(::getpid()));
+    for (int r = 0; r < env.world_size; ++r) {
+      const auto v = store->get("peer/" + std::to_string(r));
+      const std::string text(v.begin(), v.end());
+      Peer peer;
+      const size_t sp = text.rfind(' ');
+      peer.host = text.substr(0, sp);
+      peer.pid = sp == std::string::npos ? 0 : std::atol(text.c_str() + sp + 1);
+      pg->peers_.push_back(peer);
+    }
   } catch (const DistributedError&) {
     throw;
   } catch (const std::exception& e) {
@@ -250,10 +282,28 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, const tor
 
 ProcessGroup::~ProcessGroup() = default;
 
+std::string ProcessGroup::lost_ranks() const {
+  const std::string here = host_name();
+  std::string gone, stuck;
+  for (int r = 0; r < static_cast<int>(peers_.size()); ++r) {
+    if (r == rank_ || peers_[r].host != here || peers_[r].pid <= 0) continue;
+    const std::string desc = "rank " + std::to_string(r) + " (process " + std::to_string(peers_[r].pid);
+    if (!process_running(peers_[r].pid))
+      gone += (gone.empty() ? "" : ", ") + desc + " on this machine has exited)";
+    else
+      stuck += (stuck.empty() ? "" : ", ") + desc + " on this machine still runs but stopped responding)";
+  }
+  if (!gone.empty()) return "lost " + gone;
+  if (!stuck.empty()) return "lost " + stuck;
+  if (world_ == 2) return "lost rank " + std::to_string(1 - rank_) + " (the other rank: it exited or stopped responding)";
+  return "another rank exited or stopped responding";
+}
+
 void ProcessGroup::fail(const char* what, const std::exception& e) const {
   throw DistributedError("rank " + std::to_string(rank_) + " of " + std::to_string(world_) + ": " + what +
-                         " failed: another rank exited or stopped responding (timeout " + seconds(timeout_) +
-                         ", ZL_DIST_TIMEOUT); see that rank's output. Cause: " + first_line(e.what()));
+                         " failed: " + lost_ranks() + "; timeout " + seconds(timeout_) +
+                         " (ZL_DIST_TIMEOUT). See that rank's output; restart the run with --resume to continue "
+                         "from its last checkpoint. Cause: " + first_line(e.what()));
 }
 
 void ProcessGroup::wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what) {

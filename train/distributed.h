@@ -98,6 +98,15 @@ class ProcessGroup {
  private:
   ProcessGroup() = default;
   [[noreturn]] void fail(const char* what, const std::exception& e) const;
+  // "lost rank 1 (...)": which ranks a failed collective lost, as far as this rank can
+  // tell (a rank on this machine whose process is gone; with 2 ranks, the other one).
+  std::string lost_ranks() const;
+
+  struct Peer {
+    std::string host;
+    long pid = 0;
+  };
+  std::vector<Peer> peers_;  // every rank's host name and process id (exchanged at the rendezvous)
 
   int rank_ = 0, world_ = 1;
   std::string backend_name_ = "none";

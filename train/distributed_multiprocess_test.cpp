@@ -201,7 +201,12 @@ void expect_peer_failure_detected(DistributedTest* t, const std::string& dir, in
   const std::string log0 = read_file(ranks[0].log);
   ASSERT_NE(status, -1) << "rank 0 still running " << timeout_s + 15 << " s after rank 1 stopped:\n" << log0;
   EXPECT_EQ(status, 1) << log0;
-  EXPECT_NE(log0.find("another rank exited or stopped responding"), std::string::npos) << log0;
+  // The survivor names the rank it lost, and how it knows.
+  EXPECT_NE(log0.find(sig == SIGKILL ? "lost rank 1 (process " : "lost rank 1 (process "), std::string::npos) << log0;
+  EXPECT_NE(log0.find(sig == SIGKILL ? "on this machine has exited" : "still runs but stopped responding"),
+            std::string::npos)
+      << log0;
+  EXPECT_NE(log0.find("--resume"), std::string::npos) << log0;
   EXPECT_LE(took, timeout_s + 10) << log0;
   (void)t;
 }

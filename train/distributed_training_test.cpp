@@ -6,7 +6,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
 
 #include <cstdlib>
 #include <filesystem>
@@ -89,6 +95,66 @@ TEST(DistributedTraining, TwoRanksMatchOneProcessAndResumeOnOne) {
   ASSERT_EQ(f.kd_train("resumed", "--nproc 2 --set train.max_steps_this_invocation=4"), 0) << f.log("resumed");
   ASSERT_EQ(f.kd_train("resumed", "--resume"), 0) << f.log("resumed");
   expect_same_weights(f.dir + "/one", f.dir + "/resumed");
+}
+
+// A rank killed outright (SIGKILL, no checkpoint) mid-training: the launcher names
+// it and stops the run within a short ZL_DIST_TIMEOUT, never hangs; `--resume`
+// then continues from the last checkpoint to the uninterrupted run's weights.
+TEST(DistributedTraining, KilledRankStopsTheRunAndResumeContinues) {
+  Fixture f;
+  const std::string longer = "--set train.max_steps=200 --set train.checkpoint_every=5 --set train.eval_every=50";
+  ASSERT_EQ(f.kd_train("one", longer), 0) << f.log("one");
+  const std::string out = f.dir + "/killed";
+  const std::string cmd = "exec env ZL_DIST_TIMEOUT=10 " + std::string(ZL_KD_TRAIN) + " --data " + sh_quote(f.data) +
+                          " --model " + sh_quote(f.model) + " --config " + sh_quote(f.config) +
+                          " --device cpu --threads 1 --nproc 2 --out " + sh_quote(out) + " " + longer + " > " +
+                          sh_quote(f.dir + "/killed.log") + " 2>&1";
+  const pid_t launcher = ::fork();
+  ASSERT_GE(launcher, 0);
+  if (launcher == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // The launcher's children in start order: rank 0, rank 1. Kill rank 1 once a checkpoint exists.
+  auto children = [&] {
+    std::ifstream c("/proc/" + std::to_string(launcher) + "/task/" + std::to_string(launcher) + "/children");
+    std::vector<pid_t> v;
+    for (long p; c >> p;) v.push_back(static_cast<pid_t>(p));
+    return v;
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < until &&
+         !(std::filesystem::exists(out + "/checkpoint.pt") && children().size() == 2))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto ranks = children();
+  ASSERT_EQ(ranks.size(), 2u) << f.log("killed");
+  ::kill(ranks[1], SIGKILL);
+  const auto t0 = std::chrono::steady_clock::now();
+  int st = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(launcher, &st, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (done == 0) {
+    ::kill(launcher, SIGKILL);
+    for (pid_t p : ranks) ::kill(p, SIGKILL);
+    ::waitpid(launcher, &st, 0);
+    FAIL() << "the run still ran 60 s after rank 1 was killed:\n" << f.log("killed");
+  }
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LE(took, 10 + 15) << f.log("killed");
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_NE(WEXITSTATUS(st), 0) << f.log("killed");
+  EXPECT_NE(f.log("killed").find("rank 1 was killed by signal 9"), std::string::npos) << f.log("killed");
+  EXPECT_NE(f.log("killed").find("--resume"), std::string::npos) << f.log("killed");
+  if (!std::filesystem::exists(out + "/checkpoint.pt")) FAIL() << "no checkpoint kept";
+  // The restart continues from the last checkpoint (not from step 0) to the same weights.
+  ASSERT_EQ(f.kd_train("killed", "--nproc 2 --resume " + longer), 0) << f.log("killed");
+  const std::string resumed = f.log("killed");
+  const size_t at = resumed.find("resuming at step ");
+  ASSERT_NE(at, std::string::npos) << resumed;
+  EXPECT_GT(std::stol(resumed.substr(at + 17)), 0) << resumed;
+  expect_same_weights(f.dir + "/one", out);
 }
 
 #ifdef ZL_KD_DISTILL

@@ -22,6 +22,9 @@ void MetricsLog::write(const nlohmann::json& event) {
   std::string line = event.dump() + "\n";
   out_.write(line.data(), static_cast<std::streamsize>(line.size()));
   out_.flush();
+  // A lost line would leave a gap in the log: stop (the last checkpoint truncates the
+  // file to what it had recorded, so a resumed run has no torn line either).
+  if (!out_) throw UserError("cannot append to " + path_ + " (disk full?); the run stopped, continue it with --resume");
   size_ += static_cast<int64_t>(line.size());
 }
 

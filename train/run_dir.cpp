@@ -7,6 +7,7 @@
 #include "checksum.h"
 #include "config.h"
 #include "error.h"
+#include "run_json.h"
 
 namespace zl {
 
@@ -102,12 +103,7 @@ LoadedRun load_run(const std::string& run_dir, const std::string& which) {
   if (!cfg.has("model")) throw UserError(cfg_path + ": has no model section");
   r.model_config = ModelConfig::from_config(cfg.child("model"));
   r.info = dataset_info_from_json(read_file(run_dir + "/dataset.json"), run_dir + "/dataset.json");
-  if (file_exists(run_dir + "/run.json")) {
-    try {
-      r.run_id = nlohmann::json::parse(read_file(run_dir + "/run.json")).value("run_id", "");
-    } catch (...) {
-    }
-  }
+  if (file_exists(run_dir + "/run.json")) r.run_id = read_run_json(run_dir + "/run.json").value("run_id", "");
   r.weights_path = run_dir + "/" + which + ".pt";
   if (!file_exists(r.weights_path))
     throw UserError(r.weights_path + " does not exist: the run has not finished (see " + run_dir +

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -17,8 +18,10 @@
 #include "distributed.h"
 #include "pretrained_init.h"
 #include "run_dir.h"
+#include "run_json.h"
 #include "signals.h"
 #include "split_rows.h"
+#include "stale_temp_files.h"
 
 namespace zl {
 
@@ -101,6 +104,18 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   const auto t_start = std::chrono::steady_clock::now();
   if (req.out_dir.empty()) throw UserError("--out is required: the run directory to write");
   const std::string run_dir = req.out_dir;
+  // Temporary files of an earlier invocation killed (SIGKILL) mid-write: removed before
+  // anything here writes (a hook, e.g. kd distill's distill.json, writes early).
+  if (denv.rank == 0) remove_stale_temp_files(run_dir);
+  // torchrun --max-restarts reruns the very command that failed: a restarted group
+  // (TORCHELASTIC_RESTART_COUNT > 0) continues from the checkpoint the failed one left.
+  if (const char* rc = std::getenv("TORCHELASTIC_RESTART_COUNT");
+      !req.resume && rc && std::atoi(rc) > 0 && file_exists(run_dir + "/checkpoint.pt")) {
+    if (denv.rank == 0)
+      std::cerr << "torchrun restart " << rc << ": continuing " << run_dir << " from its checkpoint (as --resume)"
+                << std::endl;
+    req.resume = true;
+  }
   const bool has_run = file_exists(run_dir + "/run.json") || file_exists(run_dir + "/checkpoint.pt");
   if (!req.resume && has_run)
     throw UserError(run_dir + " already holds a run: continue it with --resume, or choose another --out");
@@ -109,8 +124,19 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
 
   // Dataset path: on resume, default to the one the run used.
   if (req.data_path.empty() && req.resume) {
-    auto j = nlohmann::json::parse(read_file(run_dir + "/dataset.json"));
-    req.data_path = j.value("path", "");
+    const std::string p = run_dir + "/dataset.json";
+    if (!file_exists(p))
+      throw UserError(p + " does not exist: pass the run's dataset with --data to resume");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file(p));
+    } catch (const nlohmann::json::exception& e) {
+      throw UserError(p + " is damaged (not valid JSON: " + std::string(e.what()) +
+                      "): pass the run's dataset with --data to resume");
+    }
+    if (!j.is_object() || !j.contains("path") || !j["path"].is_string())
+      throw UserError(p + " has no dataset path (written by another version?): pass the run's dataset with --data");
+    req.data_path = j["path"].get<std::string>();
   }
   if (req.data_path.empty()) throw UserError("--data is required: a prepared dataset file (kd data prepare)");
 
@@ -243,12 +269,7 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   RunJson rj;
   rj.path = run_dir + "/run.json";
   rj.enabled = main_rank;
-  if (req.resume && file_exists(rj.path)) {
-    try {
-      rj.j = nlohmann::json::parse(read_file(rj.path));
-    } catch (...) {
-    }
-  }
+  if (req.resume && file_exists(rj.path)) rj.j = read_run_json(rj.path);
   if (!rj.j.contains("run_id")) {
     std::string base = fs::path(run_dir).filename().string();
     if (base.empty()) base = fs::path(run_dir).parent_path().filename().string();

@@ -94,6 +94,20 @@ TEST(RunTraining, ExistingRunNeedsResumeAndResumeNeedsSameConfig) {
   EXPECT_EQ(run_training(bare), 0);
 }
 
+// torchrun --max-restarts reruns the same command line (without --resume): a
+// restarted group continues from the checkpoint instead of refusing the directory.
+TEST(RunTraining, TorchrunRestartContinuesFromTheCheckpoint) {
+  auto s = testing::small_run("torchrun_restart");
+  ASSERT_EQ(run_training(s.request("r", {"train.max_steps_this_invocation=5"})), 0);
+  ASSERT_EQ(run_training(s.request("straight")), 0);
+  ::setenv("TORCHELASTIC_RESTART_COUNT", "1", 1);
+  const int status = run_training(s.request("r"));
+  ::unsetenv("TORCHELASTIC_RESTART_COUNT");
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(read_file(s.dir + "/r/final.pt"), read_file(s.dir + "/straight/final.pt"));
+  EXPECT_CONTAINS(error_of(s.request("r")), "already holds a run");  // without a restart: refused as before
+}
+
 TEST(RunTraining, NanLossStopsWithStatus2AndKeepsCheckpoint) {
   auto s = testing::small_run("nan");
   HooksFactory nan_at_5 = [](const RunContext& ctx) {

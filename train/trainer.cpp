@@ -55,6 +55,9 @@ struct Trainer::State {
 
   std::string path(const std::string& name) const { return setup.run_dir + "/" + name; }
 
+  // Everything of a checkpoint after its header (Trainer::resume checks that first).
+  void load_state(torch::serialize::InputArchive& a);
+
   void save_checkpoint() {
     if (!pg->is_main()) return;  // data-parallel: rank 0 writes, the replicas are identical
     save_archive_atomic(path("checkpoint.pt"), [&](torch::serialize::OutputArchive& a) {
@@ -178,18 +181,46 @@ void Trainer::resume() {
     throw UserError(p + " does not exist: there is nothing to resume (start without --resume, or check --out)");
   torch::serialize::InputArchive a;
   load_archive(p, a);
-  if (read_string(a, "format") != kCheckpointFormat) throw UserError(p + " is not a Zhengliu training checkpoint");
-  if (read_int(a, "version") != kCheckpointVersion)
-    throw UserError(p + " has checkpoint version " + std::to_string(read_int(a, "version")) + "; this build reads " +
-                    std::to_string(kCheckpointVersion));
-  const std::string h = read_string(a, "config_hash");
-  if (h != S.setup.config_hash)
-    throw UserError(p + " was written for a different model/data/training config (config hash " + h.substr(0, 12) +
-                    ", now " + S.setup.config_hash.substr(0, 12) +
-                    "): resume with the run's own config.yaml (omit --model/--config), or start a new --out");
+  // A malformed archive raises c10::Error (a LibTorch message with a stack trace)
+  // or a UserError about one entry: each becomes one UserError naming the file.
+  try {
+    if (read_string(a, "format") != kCheckpointFormat) throw UserError(p + " is not a Zhengliu training checkpoint");
+    if (read_int(a, "version") != kCheckpointVersion)
+      throw UserError(p + " has checkpoint version " + std::to_string(read_int(a, "version")) +
+                      "; this build reads " + std::to_string(kCheckpointVersion) +
+                      ": resume it with the Zhengliu version that wrote it, or start a new --out");
+    const std::string h = read_string(a, "config_hash");
+    if (h != S.setup.config_hash)
+      throw UserError(p + " was written for a different model/data/training config (config hash " + h.substr(0, 12) +
+                      ", now " + S.setup.config_hash.substr(0, 12) +
+                      "): resume with the run's own config.yaml (omit --model/--config), or start a new --out");
+    S.load_state(a);
+  } catch (const UserError& e) {
+    if (std::string(e.what()).find(p) != std::string::npos) throw;
+    throw UserError(p + ": " + e.what() + "; start a new --out (or remove the run directory and train again)");
+  } catch (const c10::Error& e) {
+    throw UserError(p + " cannot be resumed: its training state does not fit this run (" +
+                    std::string(e.what_without_backtrace()).substr(0, 300) +
+                    "); the file is damaged or was written for another model: start a new --out (or remove the run "
+                    "directory and train again)");
+  }
+}
+
+void Trainer::State::load_state(torch::serialize::InputArchive& a) {
+  auto& S = *this;
+  const std::string p = S.path("checkpoint.pt");
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& kv : S.setup.model->named_parameters()) shapes.emplace_back(kv.key(), kv.value().sizes().vec());
   torch::serialize::InputArchive m;
   a.read("model", m);
   S.setup.model->load(m);
+  // Module::load swaps tensors wholesale: a file of another shape would load silently.
+  auto after = S.setup.model->named_parameters();
+  for (const auto& [name, sizes] : shapes)
+    if (after[name].sizes().vec() != sizes)
+      throw UserError(p + " holds weights of another shape: " + name + " is " + c10::str(after[name].sizes()) +
+                      " in the file, " + c10::str(c10::IntArrayRef(sizes)) +
+                      " in the model built from the config: resume with the run's own config, or start a new --out");
   if (S.setup.hooks.extra_module) {
     torch::serialize::InputArchive e;
     a.read("extra_module", e);

@@ -22,6 +22,7 @@
 #include "results_table.h"
 #include "run_annotation.h"
 #include "step_state.h"
+#include "stale_temp_files.h"
 #include "sweep_plan.h"
 
 namespace fs = std::filesystem;
@@ -48,6 +49,18 @@ struct Options {
 };
 
 bool program_exists(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+// " (stopped at step N)" from an interrupted run's run.json, "" when it does not say
+// (a run killed outright never wrote its last step; kd train's log names it).
+std::string interrupted_at(const std::string& run_dir) {
+  try {
+    const auto j = nlohmann::json::parse(zl::read_file(run_dir + "/run.json"));
+    if (j.is_object() && j.contains("step") && j["step"].is_number_integer())
+      return " (stopped at step " + std::to_string(j["step"].get<long long>()) + ")";
+  } catch (const std::exception&) {
+  }
+  return "";
+}
 
 // The step's key with the inputs it discovers from its own output.
 StepKey full_key(const Step& s) {
@@ -137,6 +150,8 @@ int run_sweep(const Options& opt) {
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
     throw zl::UserError("another kd sweep is running on " + plan.sweep_dir +
                         " (" + lock_path + " is locked): wait for it to finish, or stop it first");
+  // Temporary files of an earlier sweep (or of its steps) killed mid-write.
+  zl::remove_stale_temp_files(plan.sweep_dir, /*recursive=*/true);
   zl::write_file_atomic(plan.sweep_dir + "/pipeline.yaml", cfg.resolved_yaml + "\n");
   const std::string manifest = plan.manifest.dump(2) + "\n";
   if (!zl::file_exists(plan.sweep_dir + "/sweep.json") || zl::read_file(plan.sweep_dir + "/sweep.json") != manifest)
@@ -179,12 +194,32 @@ int run_sweep(const Options& opt) {
     const std::string log = logs + "/" + safe_name(s.key.id) + ".log";
     // A step never run is just "running"; one run before says why it runs again.
     const bool first_run = v.reason.rfind("not done yet", 0) == 0;
-    std::printf("[%zu/%zu] %s: %s%s%s; log %s\n", i + 1, total, s.key.id.c_str(), first_run ? "running" : "running again (",
-                first_run ? "" : v.reason.c_str(), first_run ? "" : ")", log.c_str());
+    // An interrupted training step (no completion marker, a run directory with a
+    // checkpoint) continues from its checkpoint when its command and inputs are the
+    // ones it started with; otherwise it starts over and says why.
+    bool resume = false;
+    if (!s.run_dir.empty() && first_run && fs::exists(s.run_dir)) {
+      const Validity rv = check_resumable(key, state, s.run_dir + "/checkpoint.pt");
+      resume = rv.done;
+      if (resume)
+        std::printf("[%zu/%zu] %s: continuing the interrupted run from %s/checkpoint.pt%s; log %s\n", i + 1, total,
+                    s.key.id.c_str(), s.run_dir.c_str(), interrupted_at(s.run_dir).c_str(), log.c_str());
+      else
+        std::printf("[%zu/%zu] %s: starting over (the interrupted run in %s cannot continue: %s); log %s\n", i + 1,
+                    total, s.key.id.c_str(), s.run_dir.c_str(), rv.reason.c_str(), log.c_str());
+    } else {
+      std::printf("[%zu/%zu] %s: %s%s%s; log %s\n", i + 1, total, s.key.id.c_str(),
+                  first_run ? "running" : "running again (", first_run ? "" : v.reason.c_str(), first_run ? "" : ")",
+                  log.c_str());
+    }
     std::fflush(stdout);
     remove_marker(state, s.key.id);
-    for (const auto& c : s.clean) fs::remove_all(c);
-    for (const auto& o : s.key.outputs) fs::create_directories(fs::path(o).parent_path());
+    auto start_fresh = [&] {
+      for (const auto& c : s.clean) fs::remove_all(c);
+      for (const auto& o : s.key.outputs) fs::create_directories(fs::path(o).parent_path());
+      if (!s.run_dir.empty()) write_started(key, state);
+    };
+    if (!resume) start_fresh();
     ProcessResult r;
     if (s.action) {
       auto a0 = std::chrono::steady_clock::now();
@@ -198,6 +233,19 @@ int run_sweep(const Options& opt) {
         r.exit_code = dynamic_cast<const zl::UserError*>(&e) ? zl::kUserErrorExit : 1;
       }
       r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - a0).count();
+    } else if (resume) {
+      std::vector<std::string> argv = s.argv;
+      argv.push_back("--resume");
+      r = run_logged(argv, log, opt.verbose);
+      // A checkpoint that cannot be continued (unreadable, another config): the
+      // trainer exits 2 and says why; the step then starts over.
+      if (r.exit_code == zl::kUserErrorExit && !stop_signal()) {
+        std::printf("[%zu/%zu] %s: starting over: the checkpoint could not be continued:\n%s", i + 1, total,
+                    s.key.id.c_str(), last_error_lines(log).c_str());
+        std::fflush(stdout);
+        start_fresh();
+        r = run_logged(s.argv, log, opt.verbose);
+      }
     } else {
       r = run_logged(s.argv, log, opt.verbose);
     }
@@ -216,6 +264,7 @@ int run_sweep(const Options& opt) {
       return 1;
     }
     write_marker(full_key(s), state, r.wall_seconds);
+    remove_started(state, s.key.id);
     ++ran;
     if (s.trains) ++trained;
     std::printf("[%zu/%zu] %s: done in %.1f s\n", i + 1, total, s.key.id.c_str(), r.wall_seconds);

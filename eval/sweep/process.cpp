@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,9 +72,15 @@ ProcessResult run_logged(const std::vector<std::string>& argv, const std::string
   if (echo && ::pipe2(pipe_fd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 
   auto start = std::chrono::steady_clock::now();
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
+    // A sweep killed outright (SIGKILL) cannot pass the signal on: the kernel sends
+    // the step SIGTERM instead, so its trainer still checkpoints and exits rather
+    // than training on unsupervised.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(128 + SIGTERM);  // the sweep died before prctl
     int out = echo ? pipe_fd[1] : log_fd;
     ::dup2(out, STDOUT_FILENO);
     ::dup2(out, STDERR_FILENO);

@@ -115,4 +115,45 @@ void remove_marker(const std::string& state_dir, const std::string& step_id) {
   std::remove(marker_path(state_dir, step_id).c_str());
 }
 
+std::string started_path(const std::string& state_dir, const std::string& step_id) {
+  return state_dir + "/" + safe_name(step_id) + ".started.json";
+}
+
+void write_started(const StepKey& key, const std::string& state_dir) {
+  nlohmann::json m;
+  m["step"] = key.id;
+  m["command"] = key.command;
+  m["command_sha256"] = command_hash(key);
+  nlohmann::json ins = nlohmann::json::object();
+  for (const auto& in : key.inputs) ins[in] = cached_sha256(in);
+  m["inputs"] = ins;
+  write_file_atomic(started_path(state_dir, key.id), m.dump(2) + "\n");
+}
+
+void remove_started(const std::string& state_dir, const std::string& step_id) {
+  std::remove(started_path(state_dir, step_id).c_str());
+}
+
+Validity check_resumable(const StepKey& key, const std::string& state_dir, const std::string& checkpoint) {
+  if (!file_exists(checkpoint)) return {false, "no checkpoint to continue from"};
+  const std::string sp = started_path(state_dir, key.id);
+  if (!file_exists(sp)) return {false, "no record of how the interrupted run was started (" + sp + ")"};
+  nlohmann::json m;
+  try {
+    m = nlohmann::json::parse(read_file(sp));
+  } catch (const std::exception&) {
+    return {false, "start record unreadable (" + sp + ")"};
+  }
+  if (!m.is_object() || m.value("command_sha256", "") != command_hash(key))
+    return {false, "command or settings changed"};
+  const auto inputs = m.value("inputs", nlohmann::json::object());
+  for (const auto& in : key.inputs) {
+    if (!inputs.contains(in) || !inputs[in].is_string()) return {false, "new input: " + in};
+    std::string now = cached_sha256(in);
+    if (now.empty()) return {false, "input missing: " + in};
+    if (inputs[in].get<std::string>() != now) return {false, "input changed: " + in};
+  }
+  return {true, "resumable"};
+}
+
 }  // namespace zl::sweep

@@ -41,6 +41,17 @@ Validity check_step(const StepKey& key, const std::string& state_dir);
 void write_marker(const StepKey& key, const std::string& state_dir, double wall_seconds);
 void remove_marker(const std::string& state_dir, const std::string& step_id);
 
+// A training step killed or stopped before it finished leaves its run directory
+// with checkpoint.pt; the next sweep continues it (kd train --resume) when the
+// step's command and inputs are the ones it started with. The started marker
+// (<step>.started.json) records them when the step starts.
+std::string started_path(const std::string& state_dir, const std::string& step_id);
+void write_started(const StepKey& key, const std::string& state_dir);
+void remove_started(const std::string& state_dir, const std::string& step_id);
+// done = the step may continue from its checkpoint; otherwise reason says why not
+// ("no checkpoint", "input changed: ...", "command or settings changed").
+Validity check_resumable(const StepKey& key, const std::string& state_dir, const std::string& checkpoint);
+
 // Checksums of the step's inputs computed once per sweep invocation (a dataset
 // is an input of many steps); the cache is keyed by path, size and mtime.
 std::string cached_sha256(const std::string& path);

@@ -114,4 +114,32 @@ TEST(StepNames, SafeNamesAreDistinctFileNames) {
   EXPECT_NE(command_hash(a), command_hash(b));
 }
 
+// An interrupted training step continues only when it was started with the same
+// command and inputs, and left a checkpoint (kd_sweep_main adds --resume then).
+TEST_F(StepStateTest, InterruptedStepResumesOnlyWhenNothingChanged) {
+  const std::string ckpt = (dir_ / "checkpoint.pt").string();
+  EXPECT_EQ(check_resumable(key_, state_, ckpt).reason, "no checkpoint to continue from");
+  write(ckpt, "state");
+  EXPECT_FALSE(check_resumable(key_, state_, ckpt).done);  // no start record
+  write_started(key_, state_);
+  EXPECT_TRUE(check_resumable(key_, state_, ckpt).done) << check_resumable(key_, state_, ckpt).reason;
+  EXPECT_FALSE(check_step(key_, state_).done);  // resumable is not done
+
+  StepKey other = key_;
+  other.command.push_back("--set");
+  other.command.push_back("train.lr=1e-3");
+  EXPECT_EQ(check_resumable(other, state_, ckpt).reason, "command or settings changed");
+
+  write(input_, "input v2");
+  EXPECT_EQ(check_resumable(key_, state_, ckpt).reason, "input changed: " + input_);
+
+  write_started(key_, state_);  // a fresh start records the new input
+  EXPECT_TRUE(check_resumable(key_, state_, ckpt).done);
+  remove_started(state_, key_.id);
+  EXPECT_FALSE(check_resumable(key_, state_, ckpt).done);
+
+  std::ofstream(started_path(state_, key_.id)) << "{garbled";
+  EXPECT_NE(check_resumable(key_, state_, ckpt).reason.find("unreadable"), std::string::npos);
+}
+
 }  // namespace

@@ -239,6 +239,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
         s.key.inputs = {st.teacher_train_data, abs_path(cfg.teacher.model), abs_path(cfg.teacher.train)};
         s.key.outputs = run_files(run_dir);
         s.clean = {run_dir};
+        s.run_dir = run_dir;
         plan.steps.push_back(s);
         member_dirs.push_back(run_dir);
         tinfo["members"].push_back({{"name", name}, {"run_dir", run_dir}, {"seed", seed}});
@@ -316,6 +317,7 @@ Plan build_plan(const PipelineConfig& cfg, const std::string& sweep_dir_in, cons
           if (kd) s.key.inputs.push_back(st.teacher_file);
           s.key.outputs = run_files(run_dir);
           s.clean = {run_dir};
+          s.run_dir = run_dir;
           plan.steps.push_back(s);
           bool has_twin = false;
           for (bool b : cfg.students.distillation) has_twin |= !b;

@@ -31,6 +31,9 @@ struct Step {
   std::vector<std::string> clean;  // removed before the step (re)runs: no stale half-outputs
   std::string kind;                // prepare | shares | teacher | teacher-predict | student | eval | report
   bool trains = false;             // a training step (counted separately in the summary)
+  // Training steps: the run directory. When such a step was interrupted, its
+  // checkpoint.pt is continued with --resume instead of removing the run (step_state.h).
+  std::string run_dir;
   // Inputs known only from the step's own output (the raw files a dataset was
   // prepared from, as recorded in it); added to key.inputs before checks and markers.
   std::function<std::vector<std::string>()> discovered_inputs;
