@@ -161,6 +161,14 @@ void Config::check_unknown_keys() const {
                                                                          const std::string& prefix) {
     if (!n.IsMap()) return;
     for (auto it = n.begin(); it != n.end(); ++it) {
+      // A key that is a list or mapping ({[a, b]: 1}) has no name: as<std::string> would
+      // throw YAML::BadConversion out of the loader (found by fuzz/config_fuzz).
+      if (!it->first.IsScalar()) {
+        std::string msg = state_->source;
+        if (it->first.Mark().line >= 0) msg += ":" + std::to_string(it->first.Mark().line + 1);
+        throw UserError(msg + ": a key" + (prefix.empty() ? "" : " in section '" + prefix + "'") +
+                        " is a list or mapping, not a name: write key: value");
+      }
       std::string k = it->first.as<std::string>();
       std::string full = prefix.empty() ? k : prefix + "." + k;
       if (!known.count(full)) {

@@ -69,6 +69,21 @@ TEST(Config, SyntaxErrorNamesLine) {
   }
 }
 
+// Found by fuzz/config_fuzz (fuzz/regressions/config/): a list as a key made
+// check_unknown_keys throw YAML::BadConversion instead of a UserError.
+TEST(Config, NonScalarKeyIsUserError) {
+  auto c = Config::from_string("a: 1\nmodel:\n  [x, y]: 2\n", "k.yaml");
+  c.get<int>("a", 0);
+  c.child("model").get<int>("hidden", 128);
+  try {
+    c.check_unknown_keys();
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("k.yaml:3: a key in section 'model' is a list or mapping"), std::string::npos) << m;
+  }
+}
+
 TEST(Config, AbsentSectionInsideAPresentOne) {
   // child() of a missing key inside an existing section used to throw YAML::InvalidNode.
   auto c = Config::from_string("inputs:\n  dir: x\n", "t.yaml");

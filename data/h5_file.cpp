@@ -1,6 +1,7 @@
 #include "h5_file.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <type_traits>
@@ -80,14 +81,35 @@ Handle open_attr(const File& f, const std::string& obj, const std::string& name)
   return Handle(a, H5Aclose);
 }
 
+// The element count of a dataset or attribute, checked against what the file stores:
+// a corrupt file can claim 2^60 elements in a few bytes (HDF5 would hand back fill
+// values), and the reader would try to allocate them. Our writer stores every element;
+// deflate (level 1) compresses at most ~1032:1, so more than that over the stored
+// bytes (plus some slack for tiny arrays) is refused as corrupt. Found by fuzz/.
+size_t checked_points(const std::string& file, hid_t obj, hid_t space, bool is_attr, size_t elem_size,
+                      const std::string& what) {
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n < 0) fail(file, "cannot read the shape of " + what + " (corrupt file?)");
+  if (n == 0) return 0;
+  const hsize_t stored = is_attr ? H5Aget_storage_size(obj) : H5Dget_storage_size(obj);
+  constexpr double kMaxRatio = 1100.0, kSlack = 1 << 20;
+  const double claimed = static_cast<double>(n) * static_cast<double>(std::max<size_t>(elem_size, 1));
+  if (claimed > kMaxRatio * static_cast<double>(stored) + kSlack)
+    fail(file, what + " claims " + std::to_string(n) + " elements but the file stores only " +
+                   std::to_string(stored) + " bytes of it (corrupt or truncated file; write it again)");
+  return static_cast<size_t>(n);
+}
+
 std::vector<std::string> read_vlen_strings(const std::string& file, hid_t obj, bool is_attr, const std::string& what) {
   Handle space(is_attr ? H5Aget_space(obj) : H5Dget_space(obj), H5Sclose);
-  hssize_t n = H5Sget_simple_extent_npoints(space.id());
   Handle ftype(is_attr ? H5Aget_type(obj) : H5Dget_type(obj), H5Tclose);
+  if (!space.valid() || !ftype.valid()) fail(file, "cannot read the shape or type of " + what + " (corrupt file?)");
   if (H5Tget_class(ftype.id()) != H5T_STRING) fail(file, what + " is not a string");
-  std::vector<std::string> out(static_cast<size_t>(n));
+  const bool vlen = H5Tis_variable_str(ftype.id()) > 0;
+  const size_t n = checked_points(file, obj, space.id(), is_attr, vlen ? sizeof(char*) : H5Tget_size(ftype.id()), what);
+  std::vector<std::string> out(n);
   if (n == 0) return out;
-  if (H5Tis_variable_str(ftype.id()) > 0) {
+  if (vlen) {
     Handle mtype = utf8_string_type();
     std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
     herr_t rc = is_attr ? H5Aread(obj, mtype.id(), ptrs.data())
@@ -97,7 +119,8 @@ std::vector<std::string> read_vlen_strings(const std::string& file, hid_t obj, b
     H5Dvlen_reclaim(mtype.id(), space.id(), H5P_DEFAULT, ptrs.data());
   } else {
     size_t sz = H5Tget_size(ftype.id());
-    std::vector<char> buf(sz * static_cast<size_t>(n));
+    if (sz == 0) fail(file, what + " has strings of size 0 (corrupt file?)");
+    std::vector<char> buf(sz * n);
     herr_t rc = is_attr ? H5Aread(obj, ftype.id(), buf.data())
                         : H5Dread(obj, ftype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
     if (rc < 0) fail(file, "cannot read " + what);
@@ -173,12 +196,15 @@ std::vector<std::string> File::list(const std::string& group_path) const {
   Handle g(H5Gopen2(file_.id(), group_path.c_str(), H5P_DEFAULT), H5Gclose);
   if (!g.valid()) fail(path_, group_path + " is not a group");
   H5G_info_t info;
-  H5Gget_info(g.id(), &info);
+  if (H5Gget_info(g.id(), &info) < 0) fail(path_, "cannot list group " + group_path + " (corrupt file?)");
   for (hsize_t i = 0; i < info.nlinks; ++i) {
+    // A negative length is an unreadable link (a corrupt file; found by fuzz/dataset_file_fuzz).
     ssize_t len = H5Lget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (len < 0) fail(path_, "cannot read the name of entry " + std::to_string(i) + " of group " + group_path + " (corrupt file?)");
     std::string name(static_cast<size_t>(len), '\0');
-    H5Lget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), static_cast<size_t>(len) + 1,
-                       H5P_DEFAULT);
+    if (H5Lget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), static_cast<size_t>(len) + 1,
+                           H5P_DEFAULT) < 0)
+      fail(path_, "cannot read the name of entry " + std::to_string(i) + " of group " + group_path + " (corrupt file?)");
     names.push_back(name);
   }
   return names;
@@ -297,8 +323,10 @@ std::vector<hsize_t> File::shape(const std::string& path) const {
   Handle ds = open_dataset(*this, path);
   Handle space(H5Dget_space(ds.id()), H5Sclose);
   int nd = H5Sget_simple_extent_ndims(space.id());
-  std::vector<hsize_t> dims(static_cast<size_t>(std::max(nd, 0)));
-  if (nd > 0) H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  if (nd < 0) fail(path_, "cannot read the shape of dataset " + path + " (corrupt file?)");
+  std::vector<hsize_t> dims(static_cast<size_t>(nd));
+  if (nd > 0 && H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr) < 0)
+    fail(path_, "cannot read the shape of dataset " + path + " (corrupt file?)");
   return dims;
 }
 
@@ -306,8 +334,8 @@ template <class T>
 std::vector<T> File::read(const std::string& path) const {
   Handle ds = open_dataset(*this, path);
   Handle space(H5Dget_space(ds.id()), H5Sclose);
-  hssize_t n = H5Sget_simple_extent_npoints(space.id());
-  std::vector<T> out(static_cast<size_t>(n));
+  const size_t n = checked_points(path_, ds.id(), space.id(), false, sizeof(T), "dataset " + path);
+  std::vector<T> out(n);
   if (n && H5Dread(ds.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     fail(path_, "cannot read dataset " + path + " as the expected numeric type");
   return out;
@@ -318,14 +346,17 @@ std::vector<T> File::read_rows(const std::string& path, hsize_t start, hsize_t c
   Handle ds = open_dataset(*this, path);
   Handle space(H5Dget_space(ds.id()), H5Sclose);
   int nd = H5Sget_simple_extent_ndims(space.id());
+  if (nd < 1) fail(path_, "dataset " + path + " has no rows (expected an array; corrupt file?)");
   std::vector<hsize_t> dims(static_cast<size_t>(nd));
-  H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
-  if (start + count > dims[0]) fail(path_, "rows out of range in " + path);
+  if (H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr) < 0)
+    fail(path_, "cannot read the shape of dataset " + path + " (corrupt file?)");
+  if (start > dims[0] || count > dims[0] - start) fail(path_, "rows out of range in " + path);
   std::vector<hsize_t> offset(dims.size(), 0), cnt = dims;
   offset[0] = start;
   cnt[0] = count;
   hsize_t total = 1;
   for (auto c : cnt) total *= c;
+  if (total) checked_points(path_, ds.id(), space.id(), false, sizeof(T), "dataset " + path);
   std::vector<T> out(total);
   if (!total) return out;
   H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, offset.data(), nullptr, cnt.data(), nullptr);

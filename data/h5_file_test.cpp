@@ -47,3 +47,38 @@ TEST(H5File, RoundTripsArraysStringsAndAttributes) {
 TEST(H5File, MissingFileIsUserError) {
   EXPECT_THROW(zl::h5::File::open_read("/nonexistent/x.h5"), zl::UserError);
 }
+
+// A corrupt or hostile file can declare an array far larger than what it stores
+// (unwritten chunks read as fill values). Found by fuzz/dataset_file_fuzz: the reader
+// tried to allocate it (bad_alloc / length_error) instead of refusing the file.
+TEST(H5File, ArrayLargerThanItsStorageIsUserError) {
+  std::string p = temp_path("huge.h5");
+  {
+    hid_t f = H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims = hsize_t{1} << 40, chunk = 1024;
+    hid_t space = H5Screate_simple(1, &dims, nullptr);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    hid_t ds = H5Dcreate2(f, "/ids", H5T_STD_I32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t st = H5Dcreate2(f, "/text", H5T_C_S1, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ASSERT_GE(ds, 0);
+    ASSERT_GE(st, 0);
+    H5Dclose(st);
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(f);
+  }
+  auto f = zl::h5::File::open_read(p);
+  for (auto read : {+[](const zl::h5::File& f) { f.read<int32_t>("/ids"); },
+                    +[](const zl::h5::File& f) { f.read_rows<int32_t>("/ids", 0, 2); },
+                    +[](const zl::h5::File& f) { f.read_strings("/text"); }}) {
+    try {
+      read(f);
+      ADD_FAILURE() << "no error";
+    } catch (const zl::UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("elements but the file stores only 0 bytes"), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::remove(p);
+}

@@ -171,7 +171,11 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   int64_t texts_processed = 0;
   std::string norm_buf;
   const double cpu_read_start = cpu_seconds();
-  for (const auto& [split_name, path] : inputs) {
+  for (const auto& input : inputs) {
+    // Named copies, not structured bindings: lambdas below capture `path`, which
+    // C++17 does not allow for a binding (clang refuses it; the fuzz build is clang).
+    const std::string& split_name = input.first;
+    const std::string& path = input.second;
     ReaderOptions ro = cfg.reader;
     ro.format = parse_format(cfg.format, path, cfg.config_path + ": inputs.format");
     auto t0 = Clock::now();

@@ -225,7 +225,24 @@ void TextNormalizer::normalize(std::string_view text, std::string& out) const {
   }
 
   // 3. Traditional -> simplified.
-  if (options_.t2s) out = opencc_->converter.Convert(dst.data(), dst.size());
+  // OpenCC stops at a NUL byte even when given the length (found by fuzz/text_normalizer_fuzz:
+  // with remove_control: false the rest of the text was lost), so NUL-separated pieces
+  // are converted one by one and joined again.
+  if (options_.t2s) {
+    if (dst.find('\0') == std::string::npos) {
+      out = opencc_->converter.Convert(dst.data(), dst.size());
+    } else {
+      out.clear();
+      for (size_t start = 0;;) {
+        const size_t nul = dst.find('\0', start);
+        const size_t end = nul == std::string::npos ? dst.size() : nul;
+        if (end > start) out += opencc_->converter.Convert(dst.data() + start, end - start);
+        if (nul == std::string::npos) break;
+        out += '\0';
+        start = nul + 1;
+      }
+    }
+  }
 }
 
 }  // namespace zl

@@ -55,6 +55,17 @@ TEST(Normalizer, TraditionalToSimplified) {
   EXPECT_EQ(TextNormalizer(NormalizeOptions{}).normalize("請問"), "請問");  // off by default
 }
 
+// Found by fuzz/text_normalizer_fuzz (fuzz/regressions/text_normalizer/): OpenCC stops at a
+// NUL byte, so with control characters kept t2s dropped the text after one.
+TEST(Normalizer, TraditionalToSimplifiedKeepsTextAfterNul) {
+  NormalizeOptions o;
+  o.t2s = true;
+  o.remove_control = false;
+  const std::string in("請問\0訂單\0\0發貨", 21);
+  EXPECT_EQ(TextNormalizer(o).normalize(in), std::string("请问\0订单\0\0发货", 21));
+  EXPECT_EQ(TextNormalizer(o).normalize(std::string(":\t\0\t", 4)), std::string(": \0", 3));
+}
+
 TEST(Normalizer, OptionsJsonNamesEverySwitch) {
   std::string j = NormalizeOptions{}.to_json();
   for (const char* k : {"nfkc", "collapse_whitespace", "remove_control", "t2s"})
