@@ -1,7 +1,7 @@
 #include "h5_file.h"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <type_traits>
