@@ -276,7 +276,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
                       "; check that inputs.file / inputs.files name the right file, or fill it");
     if (w.examples.empty())
       throw UserError("input file " + path + ": every record was bad and skipped (" + std::to_string(w.skipped) +
-                      ", --skip-bad-lines) (--skip-bad-lines); nothing is left of split " + split_name +
+                      ", --skip-bad-lines); nothing is left of split " + split_name +
                       "; fix the file (the first problems are printed above)");
     if (w.labels_trimmed > 0 && !opt.quiet)
       std::fprintf(stderr, "kd data prepare: warning: %s: %lld label(s) trimmed of surrounding white space\n",
@@ -312,8 +312,9 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     what << cfg.single_file << ": splitting its " << all.examples.size() << " records by inputs.split (train "
          << cfg.ratios.train << ", dev " << cfg.ratios.dev << ", test " << cfg.ratios.test << ")";
     const std::string remedy =
-        "Give more records (each class needs enough for every split), set a split's ratio to 0 to drop it, giving its share to "
-        "train (e.g. --set inputs.split.train=0.9 --set inputs.split.test=0), or give one file per split in inputs.files.";
+        "Give more records (each class needs enough for every split), set a split's ratio to 0 to drop it, "
+        "giving its share to train (e.g. --set inputs.split.train=0.9 --set inputs.split.test=0), or give one "
+        "file per split in inputs.files.";
     for (const auto& sp : splits)
       if (sp.examples.empty())
         throw UserError(what.str() + " gives " + split_counts(splits) + " examples: split " + sp.name +
@@ -420,8 +421,10 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
       throw UserError(cfg.config_path + ": split " + s.name + " has 0 examples (read " +
                       std::to_string(s.records_read) + ", bad " + std::to_string(s.skipped) + ", duplicates " +
                       std::to_string(s.duplicates) + "; splits: " + split_counts(splits) +
-                      "); later steps would evaluate on nothing. Fix its input, or drop the split "
-                      "(--set inputs.files." + s.name + "=null)");
+                      "); later steps would evaluate on nothing. Fix its input" +
+                      (s.name == "train" ? std::string()
+                       : cfg.single_file.empty() ? ", or drop the split (--set inputs.files." + s.name + "=null)"
+                                                 : ", or drop the split (inputs.split." + s.name + ": 0)"));
   {
     // Degenerate data: most classes seen once (or never) in train cannot be learnt or evaluated;
     // this is usually a wrong label column (an id or a free-text field). allow_singleton_labels overrides.
