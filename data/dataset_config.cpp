@@ -96,8 +96,19 @@ DatasetConfig load_dataset_config(const std::string& path, const std::vector<std
       if (by_name.count(s)) d.files.emplace_back(s, by_name[s]);
     for (const auto& [n, p] : by_name)
       if (n != "train" && n != "dev" && n != "test") d.files.emplace_back(n, p);
+    Config split = in.child("split");
+    d.dev_from_train = split.get<double>("dev_from_train", 0.0);
+    split.check(d.dev_from_train >= 0 && d.dev_from_train < 0.5, "dev_from_train",
+                "must be >= 0 and < 0.5 (the share of train that becomes the dev split, e.g. 0.1)");
+    if (d.dev_from_train > 0 && by_name.count("dev"))
+      split.fail("dev_from_train", "carves a dev split out of train, but inputs.files has a dev file already; "
+                                   "remove one of the two");
+    d.ratios.seed = split.get<uint64_t>("seed", d.ratios.seed);
   } else {
     Config split = in.child("split");
+    if (split.has("dev_from_train"))
+      split.fail("dev_from_train", "is for inputs.files without a dev file; with inputs.file, the dev share is "
+                                   "inputs.split.dev");
     d.single_file = resolve_path(expand_env(in.require<std::string>("file"), path + ": inputs.file"), dir);
     d.ratios.train = split.get<double>("train", d.ratios.train);
     d.ratios.dev = split.get<double>("dev", d.ratios.dev);
@@ -109,6 +120,19 @@ DatasetConfig load_dataset_config(const std::string& path, const std::vector<std
   }
 
   d.labels = c.get<std::vector<std::string>>("labels", {});
+  {
+    // The label set is the class list: a blank or white-space variant would be a class no record
+    // can match (record labels are trimmed), a duplicate an ambiguous index.
+    std::map<std::string, std::string> seen;  // trimmed -> as written
+    for (const auto& l : d.labels) {
+      const std::string t = trim_label(l);
+      if (t.empty()) c.fail("labels", "holds an empty (or white-space) label; remove it");
+      if (t != l) c.fail("labels", "holds '" + l + "' with white space around it; write '" + t + "'");
+      auto [it, fresh] = seen.emplace(t, l);
+      if (!fresh) c.fail("labels", "lists '" + l + "' twice; give each label once");
+    }
+  }
+  d.allow_singleton_labels = c.get<bool>("allow_singleton_labels", false);
   d.max_length = c.get<int64_t>("max_length", 128);
   c.check(d.max_length >= (d.task == Task::kPair ? 5 : 3) && d.max_length <= 65536, "max_length",
           "must be between 5 and 65536 (it counts [CLS] and [SEP] too)");

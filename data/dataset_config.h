@@ -37,7 +37,12 @@ struct DatasetConfig {
   std::vector<std::pair<std::string, std::string>> files;  // split -> resolved path (train first)
   std::string single_file;                                  // set when one file is split
   SplitRatios ratios;
+  // inputs.split.dev_from_train (inputs.files without a dev file): this share of train, seeded by
+  // inputs.split.seed and stratified by label, becomes the dev split (0 = none).
+  double dev_from_train = 0;
   std::vector<std::string> labels;  // explicit label list (empty: from the train split)
+  // Refused unless set: 10+ classes, more than half of them with fewer than 2 train examples.
+  bool allow_singleton_labels = false;
   int64_t max_length = 128;
   NormalizeOptions normalize;
   MaskOptions mask;

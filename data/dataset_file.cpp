@@ -5,6 +5,7 @@
 #include "checksum.h"
 #include "error.h"
 #include "h5_file.h"
+#include "label_names.h"
 
 namespace zl {
 
@@ -103,7 +104,7 @@ void write_dataset_file(const std::string& path, DatasetInfo info, const std::ve
   f.set_attr("/", "format", std::string(kDatasetFormat));
   f.set_attr("/", "format_version", kDatasetFormatVersion);
   f.set_attr("/", "task", task_name(info.task));
-  f.set_attr("/", "label_names", info.label_names);
+  write_label_names(f, info.label_names);
   f.set_attr("/", "max_length", info.max_length);
   f.set_attr("/", "vocab_size", info.vocab_size);
   f.set_attr("/", "pad_id", info.pad_id);
@@ -161,7 +162,7 @@ DatasetInfo read_dataset_info(const std::string& path) {
                     std::to_string(kDatasetFormatVersion) + "; prepare the data again with this build");
   DatasetInfo info;
   info.task = parse_task(f.attr_string("/", "task"), path);
-  info.label_names = f.attr_strings("/", "label_names");
+  info.label_names = read_label_names(f);
   info.max_length = f.attr_int("/", "max_length");
   info.vocab_size = f.attr_int("/", "vocab_size");
   info.pad_id = f.attr_int("/", "pad_id");

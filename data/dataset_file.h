@@ -6,7 +6,9 @@
 //                          tokenizer_sha256, tokenizer_type, normalization (JSON),
 //                          masking (JSON), source_files (JSON), stats (JSON),
 //                          toolkit_version, content_sha256, text_sha256, created_at,
-//                          config (the resolved dataset config, YAML; optional)
+//                          config (the resolved dataset config, YAML; optional);
+//                          label_names only up to kLabelNamesAttrMax names (label_names.h)
+//   /label_names           string[L]  the class names (readers prefer it to the attribute)
 //   /tokenizer/model       uint8[]  the sentencepiece model bytes
 //   /splits/<name>             attr text_sha256: that split's text checksum (see below)
 //   /splits/<name>/ids         string[n]  stable example ids

@@ -142,3 +142,35 @@ TEST(DatasetFile, TextChecksumsStoredPerSplitAndAbsentInOlderFiles) {
   EXPECT_EQ(old.split_text_sha256.at("train"), changed.split_text_sha256.at("train"));
   std::filesystem::remove(p);
 }
+
+// Issue 11: 10,000 label names used to fail with "cannot write attribute /@label_names" (an
+// HDF5 attribute is limited to 64 KiB). They live in /label_names; the attribute is kept up to
+// kLabelNamesAttrMax names, and a file with only the attribute (older) still reads.
+TEST(DatasetFile, TenThousandLabelNamesAndOlderFilesWithTheAttributeOnly) {
+  std::string p = (std::filesystem::temp_directory_path() / ("zl_ds_many_" + std::to_string(::getpid()) + ".h5")).string();
+  zl::DatasetInfo info;
+  for (int i = 0; i < 10000; ++i) info.label_names.push_back("商品类目-" + std::to_string(i));
+  zl::SplitData s;
+  s.name = "train";
+  s.ids = {"t:1"};
+  s.input_ids = {2, 3};
+  s.offsets = {0, 2};
+  s.labels = {9999};
+  s.text = {"x"};
+  zl::write_dataset_file(p, info, {s}, "tok");
+  EXPECT_EQ(zl::read_dataset_info(p).label_names, info.label_names);
+  {
+    auto f = zl::h5::File::open_read(p);
+    EXPECT_FALSE(f.has_attr("/", "label_names"));
+  }
+  info.label_names = {"a", "b"};
+  s.labels = {1};
+  zl::write_dataset_file(p, info, {s}, "tok");
+  {
+    auto f = zl::h5::File::open_rw(p);
+    EXPECT_EQ(f.attr_strings("/", "label_names"), info.label_names);
+    H5Ldelete(f.id(), "/label_names", H5P_DEFAULT);  // as written before /label_names existed
+  }
+  EXPECT_EQ(zl::read_dataset_info(p).label_names, info.label_names);
+  std::filesystem::remove(p);
+}

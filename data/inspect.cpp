@@ -49,6 +49,7 @@ nlohmann::json inspect_dataset(const std::string& path) {
     r["leakage"] = stats.value("leakage", nlohmann::json::object());
     r["leakage"].erase("examples");
     r["skipped_bad_lines"] = stats.value("skipped_bad_lines", 0);
+    r["labels_trimmed"] = stats.value("labels_trimmed", 0);
   }
   std::vector<std::string> order;
   for (const char* s : {"train", "dev", "test"})
@@ -138,6 +139,8 @@ std::string format_inspection(const nlohmann::json& r) {
     if (s["unlabelled"].get<int64_t>() > 0) o << " (unlabelled " << s["unlabelled"] << ")";
     o << "\n";
   }
+  if (r.value("labels_trimmed", 0) > 0)
+    o << "labels trimmed of surrounding white space when prepared: " << r["labels_trimmed"] << "\n";
   if (r.contains("masks")) {
     o << "masked:";
     for (auto it = r["masks"].begin(); it != r["masks"].end(); ++it) o << " " << it.key() << "=" << it.value();

@@ -67,8 +67,40 @@ struct SplitWork {
   int64_t skipped = 0;
   int64_t duplicates = 0;
   int64_t duplicate_label_conflicts = 0;
+  int64_t labels_trimmed = 0;
   std::map<std::string, int64_t> labels_read;
 };
+
+std::string split_counts(const std::vector<SplitWork>& splits) {
+  std::string s;
+  for (const auto& w : splits) s += (s.empty() ? "" : ", ") + w.name + " " + std::to_string(w.examples.size());
+  return s;
+}
+
+// Labels present in another split but in no train example: after splitting a file (or carving
+// dev out of train) that is the split's doing, not a label typo, so it is refused as such.
+// `splits` is train first, then the splits made with it.
+void refuse_labels_missing_from_train(const std::vector<const SplitWork*>& splits, const std::string& what,
+                                      const std::string& remedy) {
+  std::map<std::string, std::map<std::string, int64_t>> missing;  // label -> split -> count
+  for (size_t k = 1; k < splits.size(); ++k)
+    for (const auto& [l, n] : splits[k]->labels_read)
+      if (n > 0 && !splits[0]->labels_read.count(l)) missing[l][splits[k]->name] = n;
+  if (missing.empty()) return;
+  std::string list;
+  size_t shown = 0;
+  for (const auto& [l, by_split] : missing) {
+    if (shown++ == 5) {
+      list += ", ...";
+      break;
+    }
+    list += (list.empty() ? "'" : ", '") + l + "' (train 0";
+    for (const auto& [sp, n] : by_split) list += ", " + sp + " " + std::to_string(n);
+    list += ")";
+  }
+  throw UserError(what + " leaves " + std::to_string(missing.size()) + " label(s) with no train example: " + list +
+                  "; a class absent from train cannot be learnt. " + remedy);
+}
 
 std::string basename_of(const std::string& p) {
   auto s = p.rfind('/');
@@ -198,6 +230,14 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
         if (!more) break;
         ++w.records_read;
         for (const auto& l : r.labels) ++w.labels_read[l];
+        if (r.labels_trimmed > 0) {
+          if (w.labels_trimmed == 0 && !opt.quiet)
+            std::fprintf(stderr,
+                         "kd data prepare: warning: %s:%lld: label '%s' has white space around it; labels are "
+                         "compared trimmed ('chat ' is the class 'chat'); the count is in stats.labels_trimmed\n",
+                         path.c_str(), static_cast<long long>(r.line), r.trimmed_example.c_str());
+          w.labels_trimmed += r.labels_trimmed;
+        }
         Example e;
         e.file = path;
         e.line = r.line;
@@ -234,9 +274,23 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
         if (reader.fatal()) break;
       }
     }
+    if (w.records_read == 0 && w.skipped == 0)
+      throw UserError("input file " + path + " has no records" +
+                      (ro.format != InputFormat::kJsonl && ro.header ? ": only the header line" : std::string()) +
+                      "; check that inputs.file / inputs.files name the right file, or fill it");
+    if (w.examples.empty())
+      throw UserError("input file " + path + ": every record was bad and skipped (" + std::to_string(w.skipped) +
+                      ", --skip-bad-lines); nothing is left of split " + split_name +
+                      "; fix the file (the first problems are printed above)");
+    if (w.labels_trimmed > 0 && !opt.quiet)
+      std::fprintf(stderr, "kd data prepare: warning: %s: %lld label(s) trimmed of surrounding white space\n",
+                   path.c_str(), static_cast<long long>(w.labels_trimmed));
+    source_files.back()["labels_trimmed"] = w.labels_trimmed;
     read_splits.push_back(std::move(w));
   }
   const double cpu_read = cpu_seconds() - cpu_read_start;
+  int64_t labels_trimmed = 0;
+  for (const auto& w : read_splits) labels_trimmed += w.labels_trimmed;
 
   // --- split one file -----------------------------------------------------------
   std::vector<SplitWork> splits;
@@ -258,8 +312,52 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     splits[0].skipped = all.skipped;  // bad lines of the single file are reported once, with train
     if (cfg.ratios.test == 0) splits.pop_back();
     if (cfg.ratios.dev == 0) splits.erase(splits.begin() + 1);
+    std::ostringstream what;
+    what << cfg.single_file << ": splitting its " << all.examples.size() << " records by inputs.split (train "
+         << cfg.ratios.train << ", dev " << cfg.ratios.dev << ", test " << cfg.ratios.test << ")";
+    const std::string remedy =
+        "Give more records (each class needs enough for every split), set a split's ratio to 0 to drop it, "
+        "giving its share to train (e.g. --set inputs.split.train=0.9 --set inputs.split.test=0), or give one "
+        "file per split in inputs.files.";
+    for (const auto& sp : splits)
+      if (sp.examples.empty())
+        throw UserError(what.str() + " gives " + split_counts(splits) + " examples: split " + sp.name +
+                        " would be empty. " + remedy);
+    std::vector<const SplitWork*> made;
+    for (const auto& sp : splits) made.push_back(&sp);
+    refuse_labels_missing_from_train(made, what.str(), remedy);
   } else {
     splits = std::move(read_splits);
+    if (cfg.dev_from_train > 0) {
+      // A seeded, stratified dev split out of train (inputs.split.dev_from_train): ids stay the
+      // train file's, so every later tool sees the same rows.
+      SplitWork& train = splits[0];
+      std::vector<std::string> strata;
+      for (const auto& e : train.examples) strata.push_back(e.labels.empty() ? "" : e.labels[0]);
+      auto assign = stratified_split(strata, 1 - cfg.dev_from_train, cfg.dev_from_train, 0, cfg.ratios.seed);
+      SplitWork kept, dev;
+      kept.name = "train";
+      dev.name = "dev";
+      kept.skipped = train.skipped;
+      kept.labels_trimmed = train.labels_trimmed;
+      for (size_t i = 0; i < train.examples.size(); ++i) {
+        SplitWork& to = assign[i] == SplitId::kDev ? dev : kept;
+        ++to.records_read;
+        for (const auto& l : train.examples[i].labels) ++to.labels_read[l];
+        to.examples.push_back(std::move(train.examples[i]));
+      }
+      std::ostringstream what;
+      what << cfg.config_path << ": inputs.split.dev_from_train " << cfg.dev_from_train << " of the "
+           << (kept.examples.size() + dev.examples.size()) << " train records";
+      const std::string remedy =
+          "Give more train records, a larger inputs.split.dev_from_train, or a dev file in inputs.files.";
+      if (dev.examples.empty())
+        throw UserError(what.str() + " gives train " + std::to_string(kept.examples.size()) +
+                        ", dev 0 examples: the dev split would be empty. " + remedy);
+      splits[0] = std::move(kept);
+      splits.insert(splits.begin() + 1, std::move(dev));
+      refuse_labels_missing_from_train({&splits[0], &splits[1]}, what.str(), remedy);
+    }
   }
 
   // --- labels -----------------------------------------------------------------------
@@ -272,7 +370,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
     label_names.assign(seen.begin(), seen.end());
     sort_labels(label_names);
   }
-  if (label_names.empty())
+  if (label_names.empty())  // every record has a label (the reader refuses empty ones); kept as a guard
     throw UserError(cfg.config_path + ": no labels found in the train split; give labels: [...] in the config");
   std::unordered_map<std::string, int32_t> label_index;
   for (size_t i = 0; i < label_names.size(); ++i) {
@@ -321,6 +419,39 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
       }
     }
     s.examples = std::move(kept);
+  }
+  for (const auto& s : splits)
+    if (s.examples.empty())
+      throw UserError(cfg.config_path + ": split " + s.name + " has 0 examples (read " +
+                      std::to_string(s.records_read) + ", bad " + std::to_string(s.skipped) + ", duplicates " +
+                      std::to_string(s.duplicates) + "; splits: " + split_counts(splits) +
+                      "); later steps would evaluate on nothing. Fix its input" +
+                      (s.name == "train" ? std::string()
+                       : cfg.single_file.empty() ? ", or drop the split (--set inputs.files." + s.name + "=null)"
+                                                 : ", or drop the split (inputs.split." + s.name + ": 0)"));
+  {
+    // Degenerate data: most classes seen once (or never) in train cannot be learnt or evaluated;
+    // this is usually a wrong label column (an id or a free-text field). allow_singleton_labels overrides.
+    std::map<std::string, int64_t> train_counts;
+    for (const auto& e : splits[0].examples)
+      for (const auto& l : e.labels) ++train_counts[l];
+    int64_t once = 0, never = 0;
+    for (const auto& l : label_names) {
+      auto it = train_counts.find(l);
+      if (it == train_counts.end()) ++never;
+      else if (it->second == 1) ++once;
+    }
+    const int64_t L = static_cast<int64_t>(label_names.size());
+    // From kMinClassesForSingletonCheck classes up: a handful of classes in a toy file is plain to see
+    // in the summary's label counts, and is what small fixtures and demos look like.
+    constexpr int64_t kMinClassesForSingletonCheck = 10;
+    if (L >= kMinClassesForSingletonCheck && 2 * (once + never) > L && !cfg.allow_singleton_labels)
+      throw UserError(cfg.config_path + ": " + std::to_string(once + never) + " of the " + std::to_string(L) +
+                      " labels have fewer than 2 train examples (" + std::to_string(once) + " have 1, " +
+                      std::to_string(never) + " have none; " + std::to_string(splits[0].examples.size()) +
+                      " train examples): such classes cannot be learnt. Check inputs.fields.label names the label "
+                      "column (not an id or a text), merge rare labels, or set allow_singleton_labels: true to "
+                      "prepare it anyway");
   }
   nlohmann::json leakage = nlohmann::json::object();
   {
@@ -526,6 +657,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
       {"leakage", leakage},
       {"skipped_bad_lines", bad.count()},
       {"skipped_examples", bad.examples()},
+      {"labels_trimmed", labels_trimmed},
       {"dedup", cfg.dedup},
   };
   info.task = cfg.task;
@@ -591,6 +723,7 @@ PrepareResult prepare_dataset(const PrepareOptions& opt) {
   for (auto it = leakage.begin(); it != leakage.end(); ++it)
     if (it.key() != "examples") o << " " << it.key() << "=" << it.value().get<int64_t>();
   if (bad.count()) o << "\n  skipped bad records: " << bad.count();
+  if (labels_trimmed) o << "\n  labels trimmed of surrounding white space: " << labels_trimmed << " (see the warning)";
   const double per_text = per_text_base + t_write;
   o << "\n  throughput: " << texts_processed << " texts, normalize+mask+tokenize+write "
     << std::setprecision(0) << (per_text > 0 ? texts_processed / per_text : 0) << " texts/s (read "

@@ -1,6 +1,7 @@
 #include "record_reader.h"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -43,6 +44,12 @@ const std::string& label_field(const ReaderOptions& o) {
   return o.task == Task::kMultiLabel ? o.fields.labels : o.fields.label;
 }
 
+// Why a NUL is refused: it is never text (a binary file, UTF-16, or padding from a
+// fixed-width export), and HDF5 strings end at the first NUL, so it would cut the text.
+const char* kNulAdvice =
+    "a NUL is never text: the file may be binary, UTF-16 (convert it: iconv -f UTF-16 -t UTF-8) or corrupt; "
+    "remove the NUL characters from the input";
+
 std::string human_bytes(size_t n) {
   std::ostringstream s;
   s.precision(2);
@@ -50,9 +57,61 @@ std::string human_bytes(size_t n) {
   return s.str();
 }
 
+bool is_label_space(const std::string& s, size_t i, size_t& len) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') return (len = 1), true;
+  if (s.compare(i, 2, "\xC2\xA0") == 0) return (len = 2), true;      // U+00A0 no-break space
+  if (s.compare(i, 3, "\xE3\x80\x80") == 0) return (len = 3), true;  // U+3000 ideographic space
+  return false;
+}
+
 }  // namespace
 
+std::string trim_label(const std::string& label) {
+  size_t b = 0, len = 0;
+  while (b < label.size() && is_label_space(label, b, len)) b += len;
+  size_t e = label.size();
+  while (e > b) {
+    // Step back over one white-space character ending at e (1, 2 or 3 bytes).
+    bool found = false;
+    for (size_t l : {size_t{1}, size_t{2}, size_t{3}}) {
+      if (e - b < l) break;
+      if (is_label_space(label, e - l, len) && len == l) {
+        e -= l;
+        found = true;
+        break;
+      }
+    }
+    if (!found) break;
+  }
+  return label.substr(b, e - b);
+}
+
+void RecordReader::add_label(InputRecord& r, const std::string& raw, int64_t line, const std::string& field) const {
+  if (raw.find('\0') != std::string::npos)
+    fail(line, "label in '" + field + "' holds a NUL character (\\u0000); " + kNulAdvice);
+  std::string l = trim_label(raw);
+  if (l.empty()) {
+    if (opt_.task == Task::kMultiLabel)
+      fail(line, (raw.empty() ? std::string("an empty label") : "a label of only white space") + " in '" + field +
+                     "' (" + (opt_.format == InputFormat::kJsonl ? "a \"\" in the list"
+                                                                  : "nothing between two '" + opt_.label_separator +
+                                                                        "' separators, or one at an end") +
+                     "); remove it or give the label");
+    fail(line, (raw.empty() ? std::string("empty label") : "label of only white space") + " in '" + field +
+                   "'; every record needs a label (an empty one would become a class of its own)");
+  }
+  if (l.size() != raw.size()) {
+    if (r.labels_trimmed++ == 0) r.trimmed_example = raw;
+  }
+  r.labels.push_back(std::move(l));
+}
+
 RecordReader::RecordReader(std::string path, ReaderOptions options) : path_(std::move(path)), opt_(std::move(options)) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_, ec))
+    throw UserError("input " + path_ + " is a directory, not a file; name the file itself in inputs.file / "
+                    "inputs.files (a relative name resolves against inputs.dir)");
   std::ifstream in(path_, std::ios::binary);
   if (!in)
     throw UserError("input file " + path_ + " does not exist or cannot be read (" + std::strerror(errno) +
@@ -61,6 +120,11 @@ RecordReader::RecordReader(std::string path, ReaderOptions options) : path_(std:
   ss << in.rdbuf();
   data_ = ss.str();
   if (data_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;  // UTF-8 BOM
+  if (data_.find_first_not_of(" \t\r\n", pos_) == std::string::npos)
+    throw UserError("input file " + path_ + " has no records: " +
+                    (data_.size() == pos_ ? std::string("it is empty (") + std::to_string(data_.size()) + " bytes)"
+                                          : "it holds only blank lines") +
+                    "; check that inputs.file / inputs.files name the right file, or fill it");
   if (opt_.format != InputFormat::kJsonl) {
     if (opt_.header) {
       int64_t l;
@@ -107,6 +171,8 @@ bool RecordReader::next_jsonl(InputRecord& r) {
     if (s.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines are not records
     if (s.size() > opt_.max_record_bytes)
       fail(line, "line is " + human_bytes(s.size()) + ", over the 1 MB limit per record; split or shorten it");
+    if (size_t nul = s.find('\0'); nul != std::string_view::npos)
+      fail(line, "a NUL byte (0x00) at byte " + std::to_string(nul + 1) + " of the line; " + kNulAdvice);
     size_t bad;
     if (!valid_utf8(s, &bad))
       fail(line, "invalid UTF-8 at byte " + std::to_string(bad + 1) +
@@ -137,6 +203,8 @@ bool RecordReader::next_jsonl(InputRecord& r) {
                        " in the config if the name differs");
       if (!it->is_string()) fail(line, "field '" + field + "' must be a string, got " + it->dump());
       out = it->get<std::string>();
+      if (out.find('\0') != std::string::npos)
+        fail(line, "field '" + field + "' holds a NUL character (\\u0000); " + kNulAdvice);
     };
     auto label_string = [&](const nlohmann::json& v, const std::string& field) -> std::string {
       if (v.is_string()) return v.get<std::string>();
@@ -146,6 +214,8 @@ bool RecordReader::next_jsonl(InputRecord& r) {
     get_text(text_field(opt_), r.text);
     if (opt_.task == Task::kPair) get_text(opt_.fields.text_b, r.text_b);
     r.labels.clear();
+    r.labels_trimmed = 0;
+    r.trimmed_example.clear();
     const std::string& lf = label_field(opt_);
     auto it = j.find(lf);
     if (it == j.end() || it->is_null())
@@ -154,18 +224,23 @@ bool RecordReader::next_jsonl(InputRecord& r) {
     if (opt_.task == Task::kMultiLabel) {
       if (!it->is_array())
         fail(line, "field '" + lf + "' must be a list of labels for task multi_label, got " + it->dump());
-      for (const auto& v : *it) r.labels.push_back(label_string(v, lf));
+      if (it->empty())
+        fail(line, "field '" + lf + "' is an empty list; every multi_label record needs at least one label (when "
+                       "none applies, give an explicit one such as \"none\"), or remove the record");
+      for (const auto& v : *it) add_label(r, label_string(v, lf), line, lf);
     } else {
       if (it->is_array())
         fail(line, "field '" + lf + "' is a list " + it->dump() + ", but the task is " + task_name(opt_.task) +
                        " (one label per record); use task: multi_label with a 'labels' list, or give one label");
-      r.labels.push_back(label_string(*it, lf));
+      add_label(r, label_string(*it, lf), line, lf);
     }
     r.meta.clear();
     for (const auto& m : opt_.fields.meta) {
       auto mi = j.find(m);
       if (mi == j.end() || mi->is_null()) r.meta.emplace_back();
       else r.meta.push_back(mi->is_string() ? mi->get<std::string>() : mi->dump());
+      if (r.meta.back().find('\0') != std::string::npos)
+        fail(line, "field '" + m + "' holds a NUL character (\\u0000); " + kNulAdvice);
     }
     r.line = line;
     return true;
@@ -237,6 +312,9 @@ bool RecordReader::split_record(std::vector<std::string>& fields, int64_t& start
   }
   if (pos_ - record_start > opt_.max_record_bytes)
     fail(start_line, "record is " + human_bytes(pos_ - record_start) + ", over the 1 MB limit per record; split or shorten it");
+  if (size_t nul = data_.find('\0', record_start); nul < pos_)
+    fail(start_line, "a NUL byte (0x00) at byte " + std::to_string(nul - record_start + 1) + " of the record; " +
+                         kNulAdvice);
   size_t bad;
   if (!valid_utf8(std::string_view(data_.data() + record_start, pos_ - record_start), &bad))
     fail(start_line, "invalid UTF-8 at byte " + std::to_string(bad + 1) +
@@ -255,19 +333,23 @@ bool RecordReader::next_delimited(InputRecord& r) {
   r.text = f[col_[0]];
   if (opt_.task == Task::kPair) r.text_b = f[col_[1]];
   r.labels.clear();
+  r.labels_trimmed = 0;
+  r.trimmed_example.clear();
   const std::string& lab = f[col_[2]];
+  const std::string& column = header_[col_[2]];
   if (opt_.task == Task::kMultiLabel) {
+    if (trim_label(lab).empty())
+      fail(line, "column '" + column + "' is empty; every multi_label record needs at least one label (when none "
+                     "applies, give an explicit one such as none), or remove the record");
     size_t s = 0;
-    while (s <= lab.size() && !lab.empty()) {
+    while (true) {
       size_t e = lab.find(opt_.label_separator, s);
-      std::string part = lab.substr(s, e == std::string::npos ? std::string::npos : e - s);
-      if (!part.empty()) r.labels.push_back(part);
+      add_label(r, lab.substr(s, e == std::string::npos ? std::string::npos : e - s), line, column);
       if (e == std::string::npos) break;
       s = e + opt_.label_separator.size();
     }
   } else {
-    if (lab.empty()) fail(line, "empty label in column '" + header_[col_[2]] + "'; every record needs a label");
-    r.labels.push_back(lab);
+    add_label(r, lab, line, column);
   }
   r.meta.clear();
   for (size_t m = 0; m < opt_.fields.meta.size(); ++m) r.meta.push_back(col_[3 + m] >= 0 ? f[col_[3 + m]] : "");

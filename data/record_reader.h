@@ -6,6 +6,12 @@
 // the record starts on, the problem and what to do; the reader stays usable
 // after it (the caller may skip the record with --skip-bad-lines) unless
 // `fatal()` says the rest of the file cannot be read (an unterminated quote).
+//
+// Label hygiene (docs/data.md "Labels"): surrounding white space of a label is
+// trimmed and counted (InputRecord::labels_trimmed; prepare warns and records the
+// count), an empty label, an empty label list (multi_label) and any NUL character
+// (raw, or JSON's escaped \u0000) are record errors. An empty file, a file of
+// blank lines and a directory are UserErrors naming the file.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +53,12 @@ struct InputRecord {
   std::string text_b;  // pair task only
   std::vector<std::string> labels;  // one entry for single_label/pair
   std::vector<std::string> meta;    // in FieldNames::meta order; "" when absent
+  int64_t labels_trimmed = 0;       // labels of this record that had surrounding white space
+  std::string trimmed_example;      // the first such label as read (quoted in the warning)
 };
+
+// A label without its surrounding white space (ASCII white space, U+00A0, U+3000).
+std::string trim_label(const std::string& label);
 
 class RecordError : public UserError {
  public:
@@ -77,6 +88,8 @@ class RecordReader {
   // Splits one CSV/TSV record starting at pos_; returns false at the end.
   bool split_record(std::vector<std::string>& fields, int64_t& start_line);
   [[noreturn]] void fail(int64_t line, const std::string& problem) const;
+  // Trims and checks one label of the record at `line` (`field` names it in errors).
+  void add_label(InputRecord& r, const std::string& raw, int64_t line, const std::string& field) const;
 
   std::string path_;
   ReaderOptions opt_;

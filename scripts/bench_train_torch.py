@@ -99,7 +99,7 @@ def main():
     with h5py.File(a.data, "r") as f:
         vocab = int(f.attrs["vocab_size"])
         pad = int(f.attrs["pad_id"])
-        nlab = len(f.attrs["label_names"])
+        nlab = len(f["label_names"]) if "label_names" in f else len(f.attrs["label_names"])
         ids = f["splits/train/input_ids"][:].astype(np.int64)
         off = f["splits/train/offsets"][:]
         lab = f["splits/train/labels"][:].astype(np.int64)

@@ -34,6 +34,26 @@ def _str(v):
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
 
+# Names also written as the attribute label_names (data/label_names.h: an HDF5 attribute
+# is limited to 64 KiB, about 4000 names); the /label_names dataset always holds them.
+LABEL_NAMES_ATTR_MAX = 2048
+
+
+def read_label_names(f):
+    """The class names of a dataset or teacher file: the /label_names dataset when present
+    (any count), else the label_names attribute (files written before it)."""
+    if "label_names" in f:
+        return [_str(x) for x in f["label_names"][()]]
+    return [_str(x) for x in f.attrs["label_names"]]
+
+
+def write_label_names(f, label_names):
+    str_t = h5py.string_dtype("utf-8")
+    f.create_dataset("label_names", data=np.array(label_names, dtype=object), dtype=str_t)
+    if len(label_names) <= LABEL_NAMES_ATTR_MAX:
+        f.attrs["label_names"] = np.array(label_names, dtype=str_t)
+
+
 def read_dataset(path, splits, with_text=True):
     """Returns (attrs dict, {split: {"ids": [...], "text": [...], "text_b": [...] or None}}).
     attrs holds task, label_names, content_sha256, text_sha256 ("" for files written before
@@ -50,7 +70,7 @@ def read_dataset(path, splits, with_text=True):
             raise InputError(f"{path}: not a Zhengliu prepared dataset (make one with `kd data prepare`)")
         attrs = {
             "task": _str(f.attrs["task"]),
-            "label_names": [_str(x) for x in f.attrs["label_names"]],
+            "label_names": read_label_names(f),
             "content_sha256": _str(f.attrs["content_sha256"]),
             "text_sha256": _str(f.attrs.get("text_sha256", "")),
             "split_text_sha256": {},
@@ -131,7 +151,7 @@ def write_teacher_file(out_path, *, task, label_names, dataset_sha256, splits, k
             f.attrs["format"] = TEACHER_FORMAT
             f.attrs["format_version"] = np.int64(TEACHER_FORMAT_VERSION)
             f.attrs["task"] = task
-            f.attrs["label_names"] = np.array(label_names, dtype=str_t)
+            write_label_names(f, label_names)
             f.attrs["dataset_sha256"] = dataset_sha256
             f.attrs["dataset_text_sha256"] = dataset_attrs.get("text_sha256", "")
             f.attrs["dataset_path"] = dataset_attrs.get("path", "")

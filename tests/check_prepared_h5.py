@@ -32,8 +32,19 @@ def main(path):
     check(int(a["format_version"]) == 1, "format_version 1")
     task = as_str(a["task"])
     check(task in ("single_label", "multi_label", "pair"), "task attribute")
-    labels = [as_str(x) for x in a["label_names"]]
+    # /label_names (any count) is what readers use; the attribute is kept while it fits
+    # (data/label_names.h: up to 2048 names) and must then say the same.
+    if "label_names" in f:
+        labels = [as_str(x) for x in f["label_names"][()]]
+        if "label_names" in a:
+            check([as_str(x) for x in a["label_names"]] == labels, "label_names attribute equals /label_names")
+        else:
+            check(len(labels) > 2048, "label_names attribute present up to 2048 names")
+    else:
+        labels = [as_str(x) for x in a["label_names"]]
     check(len(labels) > 0, "label_names not empty")
+    check(len(set(labels)) == len(labels), "label_names unique")
+    check(all(l.strip() == l and l for l in labels), "label_names trimmed, none empty")
     for key in ("normalization", "masking", "source_files", "stats"):
         json.loads(as_str(a[key]))  # raises if not JSON
     sources = json.loads(as_str(a["source_files"]))

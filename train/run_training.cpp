@@ -188,6 +188,9 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
                          : info.task == Task::kMultiLabel
                              ? !train.multi_hot.empty()
                              : std::any_of(train.labels.begin(), train.labels.end(), [](int32_t l) { return l >= 0; });
+  if (!train_reader && train.size() == 0)
+    throw UserError(req.data_path + ": split '" + tc.train_split + "' has 0 examples, nothing to train on; prepare "
+                    "the data again (kd data prepare refuses an empty split) or set train.train_split");
   if (!any_label && !hooks_factory)
     throw UserError(req.data_path + ": split '" + tc.train_split + "' has no gold labels; kd train needs labels");
   std::unique_ptr<SplitData> dev;
@@ -196,6 +199,11 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
       throw UserError(req.data_path + ": no split '" + tc.dev_split + "' for evaluation (the file has: " + have +
                       "); set train.dev_split, or train.dev_split=none to train without evaluation");
     dev = std::make_unique<SplitData>(read_split(req.data_path, tc.dev_split));
+    // An empty dev split would make every evaluation (and early stopping) a score of nothing.
+    if (dev->size() == 0)
+      throw UserError(req.data_path + ": split '" + tc.dev_split + "' has 0 examples, nothing to evaluate on; "
+                      "prepare the data again with a non-empty dev split (inputs.split.dev_from_train: 0.1 carves "
+                      "one out of train), or set train.dev_split=none to train a fixed budget without evaluation");
   }
 
   // Device, threads, seed, model.

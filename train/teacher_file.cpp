@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "atomic_file.h"
+#include "label_names.h"
 #include "error.h"
 #include "h5_file.h"
 
@@ -149,7 +150,7 @@ void write_teacher_file(const std::string& path, TeacherInfo info, const std::ve
     f.set_attr("/", "format", std::string(kTeacherFormat));
     f.set_attr("/", "format_version", kTeacherFormatVersion);
     f.set_attr("/", "task", task_name(info.task));
-    f.set_attr("/", "label_names", info.label_names);
+    write_label_names(f, info.label_names);  // a dataset, and the attribute while it fits
     f.set_attr("/", "dataset_sha256", info.dataset_sha256);
     f.set_attr("/", "dataset_text_sha256", info.dataset_text_sha256);
     f.set_attr("/", "dataset_path", info.dataset_path);
@@ -194,7 +195,7 @@ TeacherInfo read_teacher_info(const std::string& path) {
                     " is unknown; this build reads version " + std::to_string(kTeacherFormatVersion) +
                     " (write the teacher file again with this build)");
   info.task = parse_task(f.attr_string("/", "task"), path);
-  info.label_names = f.attr_strings("/", "label_names");
+  info.label_names = read_label_names(f);
   info.dataset_sha256 = f.attr_string("/", "dataset_sha256");
   // Optional: files written before text checksums and sentence vectors lack them.
   if (f.has_attr("/", "dataset_text_sha256")) info.dataset_text_sha256 = f.attr_string("/", "dataset_text_sha256");
@@ -405,10 +406,19 @@ std::vector<std::string> find_teacher_problems(const std::string& teacher_path, 
   // Accepted: the very dataset (content checksum), or the same texts with another tokenizer.
   if (teacher_dataset_relation(t, d) == TeacherDataset::kOther)
     problems.push_back(explain_other_dataset(t, teacher_path, d, dataset_path));
-  for (const auto& r : required_splits)
-    if (std::find(t.split_names.begin(), t.split_names.end(), r) == t.split_names.end())
+  for (const auto& r : required_splits) {
+    if (std::find(t.split_names.begin(), t.split_names.end(), r) == t.split_names.end()) {
       problems.push_back("split '" + r + "' is missing from the teacher file (it has " + join_all(t.split_names) +
                          "); write it with `kd teacher predict --splits " + r + "`");
+      continue;
+    }
+    // A required split is one a student learns from or is scored on: 0 rows there is nothing.
+    auto tf = h5::File::open_read(teacher_path);
+    const auto shape = tf.shape("/splits/" + r + "/ids");
+    if (!shape.empty() && shape[0] == 0)
+      problems.push_back("split '" + r + "' of the teacher file has 0 rows; prepare the data with a non-empty " + r +
+                         " split and predict it again");
+  }
   if (t.sentence_dim < 0) problems.push_back("attribute sentence_dim is " + std::to_string(t.sentence_dim) + "; expected >= 0");
   const int64_t L = static_cast<int64_t>(d.label_names.size());
   auto f = h5::File::open_read(teacher_path);

@@ -9,6 +9,8 @@
 //                              kind (logits|probs), temperature,
 //                              source (zhengliu|hf|llm|ensemble), members (JSON),
 //                              sentence_dim, toolkit_version, created_at
+//                              (label_names only up to kLabelNamesAttrMax names)
+//   /label_names               string[L]  the class names (readers prefer it)
 //   /splits/<name>             attrs: num_examples, dataset_text_sha256
 //   /splits/<name>/ids         string[n]           the dataset's stable example ids
 //   /splits/<name>/logits      float32|float16[n,L] kind=logits: raw logits

@@ -599,3 +599,48 @@ TEST(TeacherSentence, CheckFindsWrongShapesNonFiniteAndMissingVectors) {
   p = fx.problems_b();
   EXPECT_TRUE(has(p, "split 'dev': no sentence vectors (/splits/dev/sentence) although sentence_dim is 4")) << p;
 }
+
+// Issue 11: label names beyond the 64 KiB HDF5 attribute limit (about 4000) live in the
+// /label_names dataset; the attribute is kept while it fits, for older readers.
+TEST(TeacherFile, ThousandsOfLabelNamesRoundTrip) {
+  const std::string path = temp_path("many.h5");
+  zl::TeacherInfo t;
+  t.task = zl::Task::kSingleLabel;
+  for (int i = 0; i < 5000; ++i) t.label_names.push_back("类目" + std::to_string(i));
+  t.dataset_sha256 = "x";
+  zl::TeacherSplit s;
+  s.name = "train";
+  s.ids = {"a:1"};
+  s.num_labels = 5000;
+  s.values.assign(5000, 0.5f);
+  zl::write_teacher_file(path, t, {s});
+  EXPECT_EQ(zl::read_teacher_info(path).label_names, t.label_names);
+  {
+    auto f = zl::h5::File::open_read(path);
+    EXPECT_TRUE(f.exists("/label_names"));
+    EXPECT_FALSE(f.has_attr("/", "label_names"));
+  }
+  t.label_names.resize(3);
+  s.num_labels = 3;
+  s.values.assign(3, 0.5f);
+  zl::write_teacher_file(path, t, {s});
+  auto f = zl::h5::File::open_read(path);
+  EXPECT_EQ(f.attr_strings("/", "label_names"), t.label_names);
+  EXPECT_EQ(zl::read_teacher_info(path).label_names, t.label_names);
+  std::filesystem::remove(path);
+}
+
+// Issue 11: a required split with 0 rows in the teacher file is nothing to distill from.
+TEST(TeacherCheck, EmptyRequiredSplitIsAProblem) {
+  Fixture fx;
+  fx.splits.push_back(Fixture::make_split("extra", {}, {}));
+  zl::write_dataset_file(fx.dataset, fx.info, fx.splits, "tok");
+  auto splits = fx.all_splits();
+  splits.push_back(fx.teacher_split(fx.splits[2]));
+  auto t = fx.teacher_info();
+  zl::write_teacher_file(fx.teacher, t, splits);
+  std::string all;
+  for (const auto& p : zl::find_teacher_problems(fx.teacher, fx.dataset, {"train", "extra"})) all += p + "\n";
+  EXPECT_NE(all.find("split 'extra' of the teacher file has 0 rows"), std::string::npos) << all;
+  EXPECT_EQ(fx.problems(), "");  // not required: fine
+}

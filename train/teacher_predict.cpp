@@ -131,6 +131,9 @@ std::vector<TeacherSplitReport> predict_teacher(const TeacherPredictRequest& req
   std::vector<TeacherSplitReport> reports;
   for (const auto& name : req.splits) {
     const SplitData split = read_split(req.data_path, name);
+    if (split.size() == 0)  // a teacher split of nothing serves no distillation and no check
+      throw UserError(req.data_path + ": split '" + name + "' has 0 examples; leave it out of --splits (e.g. --splits " +
+                      "train), or prepare the data again with a non-empty " + name + " split");
     torch::Tensor z, sentence;
     if (runs.size() == 1) {
       z = predict_split(*runs[0].model, split, info, device, req.batch_size, req.sentence ? &sentence : nullptr);

@@ -17,6 +17,7 @@
 
 #include "atomic_file.h"
 #include "error.h"
+#include "dev_split_check.h"
 #include "pipeline_config.h"
 #include "process.h"
 #include "results_table.h"
@@ -128,6 +129,7 @@ int export_recommended(const Plan& plan, const std::string& bin_dir, bool verbos
 int run_sweep(const Options& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   PipelineConfig cfg = load_pipeline_config(opt.config, opt.overrides);
+  check_dev_splits(cfg);  // before any step: a missing dev split would fail only at the first training
   const std::string bin_dir = self_dir();
   const std::string sweep_dir = opt.out.empty() ? cfg.output : opt.out;
   Plan plan = build_plan(cfg, sweep_dir, bin_dir);
