@@ -41,7 +41,7 @@ LossFn default_loss(Task task, double label_smoothing);
 
 struct TrainConfig {
   uint64_t seed = 42;
-  int64_t threads = 0;          // 0 = leave LibTorch's default
+  int64_t threads = 0;          // 0 = every core this process may use (threads.h)
   int64_t batch_size = 32;
   int64_t grad_accum = 1;
   int64_t epochs = 10;          // used when max_steps = 0
