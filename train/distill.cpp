@@ -170,19 +170,21 @@ std::string teacher_list(const std::vector<std::string>& v) {
 
 LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, int64_t step) {
   const auto device = out.logits.device();
-  torch::Tensor rows = torch::tensor(b.rows, torch::kLong);
+  // The teacher tensors live on the training device (moved there once): indexing them
+  // with the loader's device-side row index copies nothing through the host.
+  torch::Tensor rows = b.row_index.defined() ? b.row_index : torch::tensor(b.rows, torch::kLong).to(device);
   KdLossInput in;
   in.student_logits = out.logits;
   if (b.row_extra.defined()) {
     for (int64_t t = 0; t < S.n_teachers; ++t)
       in.teacher_logits.push_back(b.row_extra.narrow(1, t * S.num_labels, S.num_labels));
   } else {
-    for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows).to(device));
+    for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows));
   }
   in.teacher_weights = S.cfg.teacher_weights;
   in.labels = b.labels;
   in.multi_label = S.task == Task::kMultiLabel;
-  if (S.gold.defined()) in.labelled = S.gold.index_select(0, rows).to(device);
+  if (S.gold.defined()) in.labelled = S.gold.index_select(0, rows);
   if (!in.labels.defined()) {  // a split without labels: every row is a transfer row
     in.labels = torch::full({b.size()}, -1, torch::TensorOptions().dtype(torch::kLong).device(device));
     if (in.multi_label) in.labels = torch::zeros_like(out.logits);
@@ -196,7 +198,7 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   KdLossTerms v = kd_loss_terms(in, opt);
   LossParts lp;
   lp.total = v.total;
-  // Logged values stay on the device until one copy at the end (one host sync per step).
+  // Logged values stay on the device: the trainer sums them there and reads them at logging steps.
   std::vector<std::string> names{"kd", "ce"};
   std::vector<torch::Tensor> values{v.soft, v.hard};
 
@@ -225,18 +227,17 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   if (S.cfg.sentence_weight > 0) {
     // Every row of the batch, labelled and transfer rows alike.
     torch::Tensor ts = b.row_extra.defined() ? b.row_extra.narrow(1, S.n_teachers * S.num_labels, S.sentence_dim)
-                                             : S.teacher_sentence.index_select(0, rows).to(device);
+                                             : S.teacher_sentence.index_select(0, rows);
     torch::Tensor sent = sentence_loss(out.sentence, ts, S.projections->sentence, S.cfg.sentence_loss);
     lp.total = lp.total + S.cfg.sentence_weight * sent;
     names.push_back(S.cfg.sentence_loss == SentenceLoss::kMSE ? "sentence_mse" : "sentence_cosine");
     values.push_back(sent.detach());
   }
-  for (auto& x : values) x = x.to(torch::kFloat).reshape({});
-  torch::Tensor host = torch::stack(values).to(torch::kCPU, torch::kDouble);
-  const double* h = host.data_ptr<double>();
-  for (size_t i = 0; i < names.size(); ++i) lp.parts.push_back({names[i], h[i]});
-  if (S.cfg.alpha != S.cfg.alpha_end) lp.parts.push_back({"alpha", opt.alpha});
-  if (S.cfg.temperature != S.cfg.temperature_end) lp.parts.push_back({"temperature", opt.temperature});
+  for (size_t i = 0; i < names.size(); ++i) lp.parts.push_back({names[i], values[i].to(torch::kFloat).reshape({})});
+  // Host values stay on the host (float64: summed exactly as before).
+  if (S.cfg.alpha != S.cfg.alpha_end) lp.parts.push_back({"alpha", torch::scalar_tensor(opt.alpha, torch::kFloat64)});
+  if (S.cfg.temperature != S.cfg.temperature_end)
+    lp.parts.push_back({"temperature", torch::scalar_tensor(opt.temperature, torch::kFloat64)});
   return lp;
 }
 
@@ -470,6 +471,11 @@ int run_distill(DistillRequest req) {
       S->projections->to(ctx.device);  // trained and checkpointed with the student
       hooks.extra_module = S->projections.ptr();
     }
+    // The per-row teacher values go to the training device once (a few MB for these
+    // datasets), so a step indexes them there instead of copying rows from the host.
+    for (auto& t : S->teacher_logits) t = t.to(ctx.device);
+    if (S->gold.defined()) S->gold = S->gold.to(ctx.device);
+    if (S->teacher_sentence.defined()) S->teacher_sentence = S->teacher_sentence.to(ctx.device);
     hooks.loss = [S](const Batch& b, const ModelOutput& out, int64_t step) { return distill_loss(*S, b, out, step); };
 
     nlohmann::json rec = {{"teachers", teachers}, {"dataset", fs::absolute(data_path).string()},

@@ -29,8 +29,10 @@ class ProcessGroup;
 namespace zl {
 
 struct LossParts {
-  torch::Tensor total;                                // scalar, differentiable
-  std::vector<std::pair<std::string, double>> parts;  // named values for logs and metrics.jsonl
+  torch::Tensor total;  // scalar, differentiable
+  // Named values for logs and metrics.jsonl: detached scalar tensors, left where they were
+  // computed (on CUDA the trainer sums them on the device and reads them at logging steps only).
+  std::vector<std::pair<std::string, torch::Tensor>> parts;
 };
 using LossFn = std::function<LossParts(const Batch&, const ModelOutput&, int64_t step)>;
 
