@@ -147,12 +147,16 @@ TEST(OnlineTeacher, TrainsLikeTheCachedTeacherFileAcrossTokenizers) {
       const double x = a[i][k].get<double>(), y = b[i][k].get<double>();
       EXPECT_NEAR(x, y, 1e-4 * std::max(1.0, std::abs(x))) << k << " at log " << i;
     }
-  // The students end with (nearly) the same weights after 8 steps.
+  // The students end with (nearly) the same weights after 8 steps. Adam divides each
+  // update by the gradient's running RMS, so a parameter whose true gradient is ~0 (the
+  // attention key bias: softmax ignores a constant shift) moves by float noise amplified
+  // up to lr (2e-3) per step; differing teachers would move weights by ~1e-2.
   zl::LoadedRun sa = zl::load_run(f.dir + "/cached", "final"), sb = zl::load_run(f.dir + "/online", "final");
   auto pa = sa.model->named_parameters(), pb = sb.model->named_parameters();
   ASSERT_EQ(pa.size(), pb.size());
   for (const auto& kv : pa)
-    EXPECT_TRUE(torch::allclose(kv.value(), pb[kv.key()], 1e-4, 1e-5)) << kv.key();
+    EXPECT_TRUE(torch::allclose(kv.value(), pb[kv.key()], 1e-3, 2e-4))
+        << kv.key() << ": max difference " << (kv.value() - pb[kv.key()]).abs().max().item<double>();
   auto rec = nlohmann::json::parse(zl::read_file(f.dir + "/online/distill.json"));
   EXPECT_EQ(rec["teacher_logits"], "online");
   EXPECT_EQ(rec["online_teacher"]["checkpoint_sha256"].get<std::string>(), zl::load_run(f.teacher, "best").weights_sha256);
