@@ -17,6 +17,7 @@ Batch Batch::to(const torch::Device& device) const {
   b.token_type_ids = mv(token_type_ids);
   b.labels = mv(labels);
   b.row_extra = mv(row_extra);
+  b.row_index = mv(row_index);
   b.rows = rows;
   return b;
 }

@@ -25,6 +25,9 @@ struct Batch {
   torch::Tensor labels;
   // Example indices into the split, so a distillation loss can look up teacher logits.
   std::vector<int64_t> rows;
+  // The same rows as an int64 [B] tensor on the batch's device (set by the StepLoader, which
+  // builds it off the training thread), so a hook indexes device tensors without a host copy.
+  torch::Tensor row_index;
   // Per-row values a hook asked the loader to read with the rows (StepLoaderOptions::row_extra;
   // kd distill: the teacher logits of a data-parallel rank's rows). Undefined otherwise.
   torch::Tensor row_extra;

@@ -1,5 +1,6 @@
 #include "distill.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <unordered_map>
 
 #include "atomic_file.h"
 #include "checksum.h"
@@ -67,6 +69,11 @@ DistillConfig DistillConfig::from_config(const Config& c, double default_label_s
   d.sentence_teacher = c.get<int64_t>("sentence_teacher", d.sentence_teacher);
   c.check(d.sentence_teacher >= -1, "sentence_teacher",
           "must be the 0-based index of a --teacher file, or -1 (the first file with sentence vectors)");
+  d.online_teacher = c.get<std::string>("online_teacher", "");
+  d.online_teacher_which = c.get_choice("online_teacher_which", "best", {"best", "final"});
+  d.online_teacher_data = c.get<std::string>("online_teacher_data", "");
+  if (!d.online_teacher_data.empty() && d.online_teacher.empty())
+    c.fail("online_teacher_data", "is set but distill.online_teacher is not: name the teacher run directory too");
   if ((im.hidden_weight > 0 || im.attention_weight > 0) && im.teacher_run.empty())
     ic.fail("teacher_run", "is required when hidden_weight or attention_weight is set: the run directory of the "
                            "teacher (trained with kd train on the same dataset)");
@@ -160,7 +167,33 @@ struct DistillState {
   // empty, the vectors follow the teachers' logits in Batch::row_extra.
   torch::Tensor teacher_sentence;
   int64_t sentence_dim = 0;
+  // Online distillation: the teacher run, its tokenization of the train split, and for
+  // each student train row the teacher split's row with the same example id.
+  Classifier online{nullptr};
+  SplitData online_split;
+  DatasetInfo online_info;
+  std::vector<int64_t> online_row;
 };
+
+// Host -> device without blocking the host (pinned memory, asynchronous copy), like the StepLoader.
+Batch to_device_async(Batch b, const torch::Device& device) {
+  if (device.is_cpu()) return b;
+  for (torch::Tensor* t : {&b.input_ids, &b.attention_mask, &b.token_type_ids, &b.labels})
+    if (t->defined()) *t = t->pin_memory().to(device, /*non_blocking=*/true);
+  return b;
+}
+
+// The online teacher's output on the rows of a student batch: its own tokenization of
+// the same examples, its own max_length, eval mode, no grad (what kd teacher predict computes).
+ModelOutput online_teacher_forward(DistillState& S, const Batch& b, const torch::Device& device) {
+  std::vector<int64_t> rows(b.rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = S.online_row[static_cast<size_t>(b.rows[i])];
+  Batch tb = to_device_async(make_batch(S.online_split, S.online_info.task, S.num_labels, S.online_info.pad_id, rows,
+                                        S.online->config().max_length),
+                             device);
+  torch::NoGradGuard no_grad;
+  return S.online->forward(tb);
+}
 
 std::string teacher_list(const std::vector<std::string>& v) {
   std::string s;
@@ -170,19 +203,25 @@ std::string teacher_list(const std::vector<std::string>& v) {
 
 LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, int64_t step) {
   const auto device = out.logits.device();
-  torch::Tensor rows = torch::tensor(b.rows, torch::kLong);
+  // The teacher tensors live on the training device (moved there once): indexing them
+  // with the loader's device-side row index copies nothing through the host.
+  torch::Tensor rows = b.row_index.defined() ? b.row_index : torch::tensor(b.rows, torch::kLong).to(device);
   KdLossInput in;
   in.student_logits = out.logits;
-  if (b.row_extra.defined()) {
+  ModelOutput online;
+  if (S.online) {
+    online = online_teacher_forward(S, b, device);
+    in.teacher_logits.push_back(online.logits.to(torch::kFloat));
+  } else if (b.row_extra.defined()) {
     for (int64_t t = 0; t < S.n_teachers; ++t)
       in.teacher_logits.push_back(b.row_extra.narrow(1, t * S.num_labels, S.num_labels));
   } else {
-    for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows).to(device));
+    for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows));
   }
   in.teacher_weights = S.cfg.teacher_weights;
   in.labels = b.labels;
   in.multi_label = S.task == Task::kMultiLabel;
-  if (S.gold.defined()) in.labelled = S.gold.index_select(0, rows).to(device);
+  if (S.gold.defined()) in.labelled = S.gold.index_select(0, rows);
   if (!in.labels.defined()) {  // a split without labels: every row is a transfer row
     in.labels = torch::full({b.size()}, -1, torch::TensorOptions().dtype(torch::kLong).device(device));
     if (in.multi_label) in.labels = torch::zeros_like(out.logits);
@@ -196,7 +235,7 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   KdLossTerms v = kd_loss_terms(in, opt);
   LossParts lp;
   lp.total = v.total;
-  // Logged values stay on the device until one copy at the end (one host sync per step).
+  // Logged values stay on the device: the trainer sums them there and reads them at logging steps.
   std::vector<std::string> names{"kd", "ce"};
   std::vector<torch::Tensor> values{v.soft, v.hard};
 
@@ -224,19 +263,19 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   }
   if (S.cfg.sentence_weight > 0) {
     // Every row of the batch, labelled and transfer rows alike.
-    torch::Tensor ts = b.row_extra.defined() ? b.row_extra.narrow(1, S.n_teachers * S.num_labels, S.sentence_dim)
-                                             : S.teacher_sentence.index_select(0, rows).to(device);
+    torch::Tensor ts = S.online                 ? online.sentence
+                       : b.row_extra.defined() ? b.row_extra.narrow(1, S.n_teachers * S.num_labels, S.sentence_dim)
+                                               : S.teacher_sentence.index_select(0, rows);
     torch::Tensor sent = sentence_loss(out.sentence, ts, S.projections->sentence, S.cfg.sentence_loss);
     lp.total = lp.total + S.cfg.sentence_weight * sent;
     names.push_back(S.cfg.sentence_loss == SentenceLoss::kMSE ? "sentence_mse" : "sentence_cosine");
     values.push_back(sent.detach());
   }
-  for (auto& x : values) x = x.to(torch::kFloat).reshape({});
-  torch::Tensor host = torch::stack(values).to(torch::kCPU, torch::kDouble);
-  const double* h = host.data_ptr<double>();
-  for (size_t i = 0; i < names.size(); ++i) lp.parts.push_back({names[i], h[i]});
-  if (S.cfg.alpha != S.cfg.alpha_end) lp.parts.push_back({"alpha", opt.alpha});
-  if (S.cfg.temperature != S.cfg.temperature_end) lp.parts.push_back({"temperature", opt.temperature});
+  for (size_t i = 0; i < names.size(); ++i) lp.parts.push_back({names[i], values[i].to(torch::kFloat).reshape({})});
+  // Host values stay on the host (float64: summed exactly as before).
+  if (S.cfg.alpha != S.cfg.alpha_end) lp.parts.push_back({"alpha", torch::scalar_tensor(opt.alpha, torch::kFloat64)});
+  if (S.cfg.temperature != S.cfg.temperature_end)
+    lp.parts.push_back({"temperature", torch::scalar_tensor(opt.temperature, torch::kFloat64)});
   return lp;
 }
 
@@ -250,9 +289,6 @@ int run_distill(DistillRequest req) {
   if (run.resume && file_exists(record_path)) recorded = nlohmann::json::parse(read_file(record_path));
   if (req.teachers.empty() && run.resume && recorded.contains("teachers"))
     for (const auto& t : recorded["teachers"]) req.teachers.push_back(t.at("path").get<std::string>());
-  if (req.teachers.empty())
-    throw UserError("--teacher is required: a teacher file (kd teacher predict, scripts/teacher_from_hf.py, "
-                    "scripts/teacher_from_llm.py); repeat it for several teachers");
   if (!req.teacher_weights.empty()) {
     if (req.teacher_weights.size() != req.teachers.size())
       throw UserError("--teacher-weight given " + std::to_string(req.teacher_weights.size()) + " times for " +
@@ -278,6 +314,18 @@ int run_distill(DistillRequest req) {
     // Data-parallel runs read the split row by row: then only its ids and labels are
     // loaded here, and each rank reads its own rows' teacher logits per window.
     const bool sharded = ctx.train_reader != nullptr;
+    const bool online = !S->cfg.online_teacher.empty();
+    if (online && !req.teachers.empty())
+      throw UserError("--teacher " + teacher_list(req.teachers) + " and distill.online_teacher (" +
+                      S->cfg.online_teacher + ") are both given: distil from teacher files or from a teacher run "
+                      "evaluated every step, not both");
+    if (!online && req.teachers.empty())
+      throw UserError("--teacher is required: a teacher file (kd teacher predict, scripts/teacher_from_hf.py, "
+                      "scripts/teacher_from_llm.py); repeat it for several teachers; or set "
+                      "distill.online_teacher: RUN to run a teacher every step");
+    if (online && sharded)
+      throw UserError("distill.online_teacher is not supported in data-parallel runs (--nproc / torchrun) yet: "
+                      "predict a teacher file with kd teacher predict and pass it with --teacher");
     SplitData index_only;
     if (sharded) index_only = read_split_labels(data_path, ctx.train_reader->split());
     const SplitData& train = sharded ? index_only : ctx.train;
@@ -358,9 +406,74 @@ int run_distill(DistillRequest req) {
       S->total_steps = tc.max_steps > 0 ? tc.max_steps : tc.epochs * spe;
     }
 
+    // Online teacher: the run, its tokenization of the same texts, rows aligned by id.
+    nlohmann::json online_rec;
+    if (online) {
+      const auto& od = S->cfg;
+      const std::string tdata = od.online_teacher_data.empty() ? data_path : od.online_teacher_data;
+      // Building the teacher draws its initial weights from the global generator: restore
+      // it, so the student trains with the same random stream as from a teacher file.
+      auto gen = at::detail::getDefaultCPUGenerator();
+      const at::Tensor rng = gen.get_state();
+      LoadedRun tr = load_run(od.online_teacher, od.online_teacher_which);
+      gen.set_state(rng);
+      if (tr.info.task != ctx.info.task || tr.info.label_names != ctx.info.label_names)
+        throw UserError(od.online_teacher + " was trained for other labels or another task than " + data_path +
+                        ": distill.online_teacher must be a teacher of this dataset's labels, in the same order");
+      if (!file_exists(tdata)) throw UserError("distill.online_teacher_data: " + tdata + " does not exist");
+      S->online_info = read_dataset_info(tdata);
+      if (tr.info.tokenizer_sha256 != S->online_info.tokenizer_sha256 ||
+          tr.info.vocab_size != S->online_info.vocab_size)
+        throw UserError(od.online_teacher + " was trained with another tokenizer (sha256 " + tr.info.tokenizer_sha256 +
+                        ", vocab " + std::to_string(tr.info.vocab_size) + ") than " + tdata + " (sha256 " +
+                        S->online_info.tokenizer_sha256 + ", vocab " + std::to_string(S->online_info.vocab_size) +
+                        "): set distill.online_teacher_data to the teacher's tokenization of the same texts "
+                        "(kd data prepare with the teacher's dataset config)");
+      if (S->online_info.content_sha256 != ctx.info.content_sha256) {
+        // Another file: it must hold the same texts (the text checksum, as for teacher files).
+        auto split_sha = [&](const DatasetInfo& i) {
+          auto it = i.split_text_sha256.find(train.name);
+          return it == i.split_text_sha256.end() ? std::string() : it->second;
+        };
+        const std::string a = split_sha(ctx.info), b = split_sha(S->online_info);
+        const bool same = !a.empty() && !b.empty() ? a == b
+                                                   : !ctx.info.text_sha256.empty() && ctx.info.text_sha256 == S->online_info.text_sha256;
+        if (!same)
+          throw UserError("distill.online_teacher_data: " + tdata + " does not hold the same texts as " + data_path +
+                          " in split '" + train.name + "' (text_sha256 " + (b.empty() ? S->online_info.text_sha256 : b) +
+                          ", the student's " + (a.empty() ? ctx.info.text_sha256 : a) +
+                          "): prepare both from the same source files (docs/teacher-files.md)");
+      }
+      S->online_split = read_split(tdata, train.name);
+      std::unordered_map<std::string, int64_t> by_id;
+      for (size_t i = 0; i < S->online_split.ids.size(); ++i) by_id.emplace(S->online_split.ids[i], static_cast<int64_t>(i));
+      S->online_row.resize(train.size());
+      for (size_t i = 0; i < train.size(); ++i) {
+        auto it = by_id.find(train.ids[i]);
+        if (it == by_id.end())
+          throw UserError("distill.online_teacher_data: " + tdata + " split '" + train.name + "' has no example '" +
+                          train.ids[i] + "' of " + data_path);
+        S->online_row[i] = it->second;
+      }
+      tr.model->to(ctx.device);
+      tr.model->eval();
+      for (auto& p : tr.model->parameters()) p.set_requires_grad(false);
+      S->online = tr.model;
+      online_rec = {{"run_dir", fs::absolute(od.online_teacher).string()}, {"run_id", tr.run_id},
+                    {"weights", od.online_teacher_which}, {"checkpoint_sha256", tr.weights_sha256},
+                    {"data", fs::absolute(tdata).string()}, {"param_count", tr.model->num_parameters()}};
+      if (run.resume && recorded.contains("online_teacher") &&
+          recorded["online_teacher"].value("checkpoint_sha256", "") != tr.weights_sha256)
+        throw UserError(od.online_teacher + ": its " + od.online_teacher_which + " weights changed since this run "
+                        "started (sha256 " + tr.weights_sha256 + "): resuming would mix two teachers; start a new run");
+      std::cerr << "online teacher " << tr.run_id << " (" << tr.model->describe() << ", " << tr.model->num_parameters()
+                << " parameters) run every step on " << tdata << std::endl;
+      if (S->cfg.sentence_weight > 0) S->sentence_dim = student_sentence_dim(*S->online, S->online_info, ctx.device);
+    }
+
     // Sentence term: one teacher file's sentence vectors, aligned like its logits.
     int64_t sentence_teacher = -1;
-    if (S->cfg.sentence_weight > 0) {
+    if (S->cfg.sentence_weight > 0 && !online) {
       const int64_t k = S->cfg.sentence_teacher;
       if (k >= static_cast<int64_t>(req.teachers.size()))
         throw UserError(ctx.config.source() + ": distill.sentence_teacher is " + std::to_string(k) + " but there are " +
@@ -461,7 +574,8 @@ int run_distill(DistillRequest req) {
       const int64_t ds = student_sentence_dim(*ctx.model, ctx.info, ctx.device);
       if (!S->projections) S->projections = DistillProjections();
       S->projections->add_sentence(ds, S->sentence_dim);
-      std::cerr << "sentence distillation from " << req.teachers[static_cast<size_t>(sentence_teacher)]
+      std::cerr << "sentence distillation from "
+                << (online ? S->cfg.online_teacher : req.teachers[static_cast<size_t>(sentence_teacher)])
                 << " (student " << ds << " -> teacher " << S->sentence_dim << " through a learned projection; "
                 << (S->cfg.sentence_loss == SentenceLoss::kMSE ? "mse" : "cosine") << ", sentence_weight "
                 << S->cfg.sentence_weight << ")" << std::endl;
@@ -470,10 +584,17 @@ int run_distill(DistillRequest req) {
       S->projections->to(ctx.device);  // trained and checkpointed with the student
       hooks.extra_module = S->projections.ptr();
     }
+    // The per-row teacher values go to the training device once (a few MB for these
+    // datasets), so a step indexes them there instead of copying rows from the host.
+    for (auto& t : S->teacher_logits) t = t.to(ctx.device);
+    if (S->gold.defined()) S->gold = S->gold.to(ctx.device);
+    if (S->teacher_sentence.defined()) S->teacher_sentence = S->teacher_sentence.to(ctx.device);
     hooks.loss = [S](const Batch& b, const ModelOutput& out, int64_t step) { return distill_loss(*S, b, out, step); };
 
     nlohmann::json rec = {{"teachers", teachers}, {"dataset", fs::absolute(data_path).string()},
-                          {"train_split", train.name}, {"teacher_logits", sharded ? "per rank, per window" : "whole split"}};
+                          {"train_split", train.name},
+                          {"teacher_logits", online ? "online" : sharded ? "per rank, per window" : "whole split"}};
+    if (online) rec["online_teacher"] = online_rec;
     write_file_atomic(run.out_dir + "/distill.json", rec.dump(2) + "\n");
     write_file_atomic(run.out_dir + "/gold_labels.json", gold.dump(1) + "\n");
     return hooks;

@@ -1,7 +1,8 @@
 // `kd distill`: the shared Trainer with a distillation loss. Teacher logits come
 // from teacher files (checked against the dataset, aligned by example id at
-// start-up); the teacher model is only run for the optional intermediate-layer
-// terms. Config section `distill:` (docs/distillation.md).
+// start-up), or, with distill.online_teacher, from a teacher run evaluated every
+// step on the same rows; otherwise the teacher model is only run for the optional
+// intermediate-layer terms. Config section `distill:` (docs/distillation.md).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,12 @@ struct DistillConfig {
   double sentence_weight = 0;
   SentenceLoss sentence_loss = SentenceLoss::kMSE;
   int64_t sentence_teacher = -1;  // index of the --teacher file whose sentence vectors to use; -1 = first with any
+  // Online distillation (instead of --teacher files): this teacher run is run every step,
+  // eval mode, no grad, on the same rows; its own tokenization of the same texts comes
+  // from online_teacher_data ("" = the student's dataset, when the tokenizers agree).
+  std::string online_teacher;
+  std::string online_teacher_which = "best";
+  std::string online_teacher_data;
 
   // Reads and validates the `distill` section (UserError naming the key).
   static DistillConfig from_config(const Config& c, double default_label_smoothing);

@@ -22,6 +22,7 @@
 #include "signals.h"
 #include "split_rows.h"
 #include "stale_temp_files.h"
+#include "threads.h"
 
 namespace zl {
 
@@ -36,7 +37,7 @@ void add_run_options(CLI::App& app, RunRequest& req) {
   app.add_option("--set", req.overrides, "override a config value: model.hidden=128, train.lr=3e-4 (repeatable)");
   app.add_flag("--resume", req.resume, "continue the run in --out exactly where it stopped");
   app.add_option("--device", req.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  app.add_option("--threads", req.threads, "CPU threads for LibTorch (sets train.threads)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", req.threads, "CPU threads for LibTorch (sets train.threads; default every core this process may use)")->check(CLI::NonNegativeNumber);
   app.add_option("--nproc", req.nproc,
                  "data-parallel: run N ranks on this machine (Gloo on CPU, NCCL on GPUs; or launch with torchrun)")
       ->check(CLI::PositiveNumber);
@@ -216,7 +217,13 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   }
   auto pg = dist::ProcessGroup::create(denv, device);
   const bool main_rank = pg->is_main();
-  if (tc.threads > 0) torch::set_num_threads(static_cast<int>(tc.threads));
+  // Threads (threads.h): train.threads / --threads, default every core this process may
+  // use; the ranks of a local data-parallel run share the cores instead of each taking all.
+  int64_t threads = tc.threads;
+  if (threads == 0 && denv.enabled())
+    if (const char* lws = std::getenv("LOCAL_WORLD_SIZE"); lws && std::atoll(lws) > 1)
+      threads = std::max<int64_t>(1, available_cores() / std::atoll(lws));
+  configure_threads(threads);
   torch::manual_seed(tc.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(tc.seed);
   Classifier model = build_model(mc, info);
@@ -289,6 +296,7 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   rj.j["started_at"] = utc_now();
   rj.j["device"] = device.str();
   rj.j["threads"] = torch::get_num_threads();
+  rj.j["thread_settings"] = thread_settings_json();
   rj.j["seed"] = tc.seed;
   rj.j["model"] = model->describe();
   rj.j["architecture"] = mc.architecture;

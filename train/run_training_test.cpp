@@ -35,6 +35,9 @@ TEST(RunTraining, RunDirectoryAndLoadRun) {
   auto run = nlohmann::json::parse(read_file(d + "/run.json"));
   EXPECT_EQ(run["status"], "finished");
   EXPECT_GT(run["parameters"]["non_embedding"].get<int64_t>(), 0);
+  // The thread pools the run used (threads.h): the request's count, one inter-op thread.
+  EXPECT_EQ(run["thread_settings"]["intra_op"].get<int64_t>(), torch::get_num_threads());
+  EXPECT_GE(run["thread_settings"]["available_cores"].get<int64_t>(), 1);
   // The resolved config holds defaults too, and the override.
   Config cfg = Config::load_file(d + "/config.yaml");
   EXPECT_EQ(cfg.child("train").get<double>("weight_decay", -1), 0.01);

@@ -29,6 +29,7 @@ Batch to_device(Batch b, const torch::Device& device, bool pin) {
   mv(b.token_type_ids);
   mv(b.labels);
   mv(b.row_extra);
+  mv(b.row_index);
   return b;
 }
 
@@ -121,6 +122,7 @@ StepBatches StepLoader::build() {
         r = std::lower_bound(window_rows_.begin(), window_rows_.end(), r) - window_rows_.begin();
     Batch b = make_batch(*src, task_, num_labels_, pad_id_, local, opt_.max_length);
     b.rows = rows;  // split rows, e.g. for teacher logits
+    b.row_index = torch::tensor(rows, torch::kLong);
     if (opt_.row_extra) b.row_extra = window_extra_.index_select(0, torch::tensor(local, torch::kLong));
     out.rank_samples += b.size();
     out.rank_tokens += b.num_tokens();  // still on the host: no device sync

@@ -1,4 +1,5 @@
 #include "teacher_predict.h"
+#include "threads.h"
 
 #include <torch/torch.h>
 
@@ -77,7 +78,7 @@ std::vector<TeacherSplitReport> predict_teacher(const TeacherPredictRequest& req
     throw UserError("--sentence with " + std::to_string(req.runs.size()) +
                     " --run: an ensemble has no single sentence representation (the members' vectors live in "
                     "different spaces); predict the sentence vectors of one run into its own teacher file");
-  if (req.threads > 0) torch::set_num_threads(static_cast<int>(req.threads));
+  configure_threads(req.threads);  // threads.h: 0 = every available core
   const DatasetInfo info = read_dataset_info(req.data_path);
   for (const auto& s : req.splits)
     if (std::find(info.split_names.begin(), info.split_names.end(), s) == info.split_names.end())

@@ -6,6 +6,9 @@
 //
 //   zl_train_bench --model configs/models/teacher.yaml --device cuda --batch 256 --steps 60
 //   zl_train_bench --matmul      # achieved dense bf16 matmul TFLOP/s (8192^3), the practical peak
+//   zl_train_bench --gemm-cpu --threads 2   # LibTorch fp32 matmul GFLOP/s on the CPU (2048^3), for CPU MFU
+//   zl_train_bench --dump-batches B.json --data D.h5 --batch 32 --seed 0 --steps 60
+//       # the rows of kd train's first optimizer steps (its StepLoader), for scripts/bench_train_torch.py
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +28,8 @@
 #include "error.h"
 #include "model.h"
 #include "run_training.h"
+#include "step_loader.h"
+#include "threads.h"
 
 namespace fs = std::filesystem;
 
@@ -78,6 +83,20 @@ double matmul_tflops(const torch::Device& device) {
   return 2.0 * n * n * n * reps / s / 1e12;
 }
 
+// fp32 C = A B on the CPU with the configured intra-op threads, best of `reps` timed runs.
+double cpu_gemm_flops(int64_t n, int reps) {
+  auto a = torch::randn({n, n}), b = torch::randn({n, n});
+  for (int i = 0; i < 3; ++i) torch::mm(a, b);
+  double best = 0;
+  for (int i = 0; i < reps; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    torch::mm(a, b);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, 2.0 * static_cast<double>(n * n * n) / s);
+  }
+  return best;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,7 +106,11 @@ int main(int argc, char** argv) {
   int64_t batch = 64, steps = 30, rows = 20000, vocab = 8000, labels = 31, threads = 0;
   int nproc = 1;
   double peak = 989.0;
-  bool matmul = false;
+  bool matmul = false, gemm_cpu = false;
+  std::string dump_batches, data_path;
+  uint64_t seed = 0;
+  bool bucket = true;
+  int64_t max_length = 128, gemm_size = 2048;
   app.add_option("--model", model_path, "model preset (configs/models/*.yaml)");
   app.add_option("--device", device_name, "auto | cpu | cuda");
   app.add_option("--batch", batch, "global batch size");
@@ -99,11 +122,50 @@ int main(int argc, char** argv) {
   app.add_option("--peak-tflops", peak, "the device's dense bf16 peak for MFU (H100/H200 SXM spec: 989)");
   app.add_option("--out", out, "work directory (default: a temporary one)");
   app.add_flag("--matmul", matmul, "measure an 8192^3 bf16 matmul instead");
+  app.add_flag("--gemm-cpu", gemm_cpu, "measure LibTorch's fp32 CPU matmul (--gemm-size^3, --threads) instead");
+  app.add_option("--gemm-size", gemm_size, "matrix size for --gemm-cpu");
+  app.add_option("--dump-batches", dump_batches, "write the rows of kd train's first --steps steps to this JSON file");
+  app.add_option("--data", data_path, "prepared dataset for --dump-batches");
+  app.add_option("--seed", seed, "train.seed for --dump-batches");
+  app.add_option("--bucket", bucket, "train.bucket for --dump-batches (true/false)");
+  app.add_option("--max-length", max_length, "model.max_length for --dump-batches (truncation)");
   CLI11_PARSE(app, argc, argv);
   return zl::run_main("bench", [&]() -> int {
     if (matmul) {
       if (!torch::cuda::is_available()) throw zl::UserError("--matmul needs a CUDA device");
       std::cout << "{\"matmul_bf16_tflops\": " << matmul_tflops(torch::kCUDA) << "}" << std::endl;
+      return 0;
+    }
+    if (gemm_cpu) {
+      zl::configure_threads(threads);
+      const double f = cpu_gemm_flops(gemm_size, 10);
+      std::cout << nlohmann::json{{"matmul_fp32_flops", f}, {"size", gemm_size}, {"threads", zl::thread_settings_json()}}.dump()
+                << std::endl;
+      return 0;
+    }
+    if (!dump_batches.empty()) {
+      // The Trainer's StepLoader with the Trainer's options (trainer.cpp), one process.
+      if (data_path.empty()) throw zl::UserError("--dump-batches needs --data");
+      zl::configure_threads(1);
+      const zl::DatasetInfo info = zl::read_dataset_info(data_path);
+      const zl::SplitData split = zl::read_split(data_path, "train");
+      zl::StepLoaderOptions lo;
+      lo.sampler.batch_size = batch;
+      lo.sampler.bucket = bucket;
+      lo.seed = seed;
+      lo.max_length = max_length;
+      zl::StepLoader loader(split, info, lo);
+      nlohmann::json steps_json = nlohmann::json::array();
+      int64_t real_tokens = 0;
+      for (int64_t s = 0; s < steps; ++s) {
+        zl::StepBatches sb = loader.next();
+        steps_json.push_back(sb.micro.at(0).rows);
+        real_tokens += sb.rank_tokens;
+      }
+      zl::write_file_atomic(dump_batches, nlohmann::json{{"data", data_path}, {"batch_size", batch}, {"seed", seed},
+                                                         {"bucket", bucket}, {"max_length", max_length},
+                                                         {"real_tokens", real_tokens}, {"batches", steps_json}}
+                                              .dump() + "\n");
       return 0;
     }
     if (model_path.empty()) throw zl::UserError("--model is required (e.g. configs/models/teacher.yaml)");

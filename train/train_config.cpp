@@ -7,7 +7,7 @@ TrainConfig TrainConfig::from_config(const Config& c) {
   TrainConfig t;
   t.seed = c.get<uint64_t>("seed", t.seed);
   t.threads = c.get<int64_t>("threads", t.threads);
-  c.check(t.threads >= 0, "threads", "must be >= 0 (0 = LibTorch's default)");
+  c.check(t.threads >= 0, "threads", "must be >= 0 (0 = every core this process may use)");
   t.batch_size = c.get<int64_t>("batch_size", t.batch_size);
   c.check(t.batch_size > 0, "batch_size", "must be a positive integer");
   t.grad_accum = c.get<int64_t>("grad_accum", t.grad_accum);

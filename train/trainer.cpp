@@ -314,7 +314,10 @@ TrainStatus Trainer::run() {
   torch::Tensor nonfinite = torch::zeros({}, torch::TensorOptions().dtype(torch::kBool).device(device));
   int64_t loss_n = 0;
   double last_loss = std::nan("");
-  std::map<std::string, double> parts_sum;
+  // The logged loss parts, summed in float64 where they were computed (the device):
+  // read back at logging steps only. float64 keeps the CPU sums bit-identical to
+  // summing the values on the host.
+  std::map<std::string, torch::Tensor> parts_sum;
   TrainStatus status = TrainStatus::kFinished;
 
   // A stop request must be acted on by every rank at the same step, or the
@@ -361,7 +364,12 @@ TrainStatus Trainer::run() {
       (lp.total / static_cast<double>(n_micro)).backward();
       auto l = lp.total.detach().to(torch::kFloat32) / static_cast<double>(n_micro);
       step_loss = step_loss.defined() ? step_loss + l : l;
-      for (const auto& [k, v] : lp.parts) parts_sum[k] += v / static_cast<double>(n_micro);
+      for (const auto& [k, v] : lp.parts) {
+        torch::Tensor term = v.detach().to(torch::kFloat64) / static_cast<double>(n_micro);
+        auto it = parts_sum.find(k);
+        if (it == parts_sum.end()) parts_sum.emplace(k, term);
+        else it->second.add_(term);
+      }
     }
     S.reducer->finish();
     samples_window += sb.global_samples;
@@ -398,7 +406,7 @@ TrainStatus Trainer::run() {
     if (log_now) {
       // Mean over the window and, data-parallel, over the ranks (one all-reduce).
       std::vector<double> vals{loss_sum.item<double>() / static_cast<double>(loss_n), static_cast<double>(tokens_window)};
-      for (const auto& kv : parts_sum) vals.push_back(kv.second / static_cast<double>(loss_n));
+      for (const auto& kv : parts_sum) vals.push_back(kv.second.item<double>() / static_cast<double>(loss_n));
       if (parallel) {
         auto v = torch::tensor(vals, torch::kFloat64);
         std::vector<torch::Tensor> vt{device.is_cuda() ? v.to(device) : v};
@@ -414,6 +422,7 @@ TrainStatus Trainer::run() {
                            {"loss", vals[0]},
                            {"lr", lr},
                            {"samples_per_s", sps},
+                           {"window_s", t - t_window},  // the time those rates cover (benchmarks sum windows)
                            {"tokens_per_s", t > t_window ? vals[1] / (t - t_window) : 0}};
       size_t k = 2;
       for (const auto& kv : parts_sum) ev[kv.first] = vals[k++];

@@ -29,8 +29,10 @@ class ProcessGroup;
 namespace zl {
 
 struct LossParts {
-  torch::Tensor total;                                // scalar, differentiable
-  std::vector<std::pair<std::string, double>> parts;  // named values for logs and metrics.jsonl
+  torch::Tensor total;  // scalar, differentiable
+  // Named values for logs and metrics.jsonl: detached scalar tensors, left where they were
+  // computed (on CUDA the trainer sums them on the device and reads them at logging steps only).
+  std::vector<std::pair<std::string, torch::Tensor>> parts;
 };
 using LossFn = std::function<LossParts(const Batch&, const ModelOutput&, int64_t step)>;
 
@@ -41,7 +43,7 @@ LossFn default_loss(Task task, double label_smoothing);
 
 struct TrainConfig {
   uint64_t seed = 42;
-  int64_t threads = 0;          // 0 = leave LibTorch's default
+  int64_t threads = 0;          // 0 = every core this process may use (threads.h)
   int64_t batch_size = 32;
   int64_t grad_accum = 1;
   int64_t epochs = 10;          // used when max_steps = 0

@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "eval_command.h"
+#include "threads.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{200}, int64_t{1000000}));
   app.add_option("--bootstrap", req.bootstrap_resamples, "bootstrap resamples for the CIs (default 1000)")
       ->check(CLI::PositiveNumber);
+  int64_t threads = 0;
+  app.add_option("--threads", threads, "CPU threads for LibTorch (default every core this process may use; "
+                                       "the latency is measured with one)")
+      ->check(CLI::NonNegativeNumber);
   bool no_cost = false;
   app.add_flag("--no-cost", no_cost, "skip the latency and throughput measurements");
   app.add_flag("--quiet", req.quiet, "print only the output path");
@@ -44,6 +49,7 @@ int main(int argc, char** argv) {
   }
   req.measure_cost = !no_cost;
   return zl::run_main("eval", [&] {
+    zl::configure_threads(threads);
     nlohmann::json m = zl::run_eval(req);
     if (!req.quiet) std::cout << zl::eval_summary(m);
     std::cout << "metrics: " << m["_written_to"].get<std::string>() << std::endl;
