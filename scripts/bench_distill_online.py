@@ -45,7 +45,7 @@ def student_speed(run_dir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sweep", default=os.environ.get("ZL_BENCH_SWEEP", "/work/main/runs/sweeps/smp2017_intent_e5"))
+    ap.add_argument("--sweep", default=os.environ.get("ZL_BENCH_SWEEP", os.path.join(ROOT, "runs/sweeps/smp2017_intent_e5")))
     ap.add_argument("--student-run", default="l2_h128_kd_share1_seed1", help="its config.yaml is the student's")
     ap.add_argument("--teacher-run", default="teacher_share1_seed1")
     ap.add_argument("--teacher-file", default="teachers/teacher_share1.h5")

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SWEEP = os.environ.get("ZL_BENCH_SWEEP", "/work/main/runs/sweeps/smp2017_intent_e5")
+SWEEP = os.environ.get("ZL_BENCH_SWEEP", os.path.join(ROOT, "runs/sweeps/smp2017_intent_e5"))
 STUDENTS = ["student_l1_h64", "student_64th", "student_l2_h128", "student_16th"]
 BIG = ["student_quarter", "teacher_l4_h256", "teacher", "e5_small"]
 
