@@ -17,6 +17,7 @@
 #include "inspect.h"
 #include "prepare.h"
 #include "record_reader.h"
+#include "record_reader_testing.h"
 #include "test_util.h"
 
 namespace zl {
@@ -24,22 +25,8 @@ namespace {
 
 using zl::testing::TempDir;
 
-std::vector<InputRecord> read_all(const std::string& path, ReaderOptions o) {
-  RecordReader r(path, o);
-  std::vector<InputRecord> out;
-  InputRecord rec;
-  while (r.next(rec)) out.push_back(rec);
-  return out;
-}
-
-std::string reader_error(const std::string& path, ReaderOptions o) {
-  try {
-    read_all(path, o);
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
-}
+using zl::testing::read_all;
+using zl::testing::reader_error;
 
 ReaderOptions with(InputFormat f, Task t = Task::kSingleLabel) {
   ReaderOptions o;

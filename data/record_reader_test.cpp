@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "record_reader_testing.h"
 #include "test_util.h"
 
 namespace zl {
@@ -9,22 +10,8 @@ namespace {
 
 using zl::testing::TempDir;
 
-std::vector<InputRecord> read_all(const std::string& path, ReaderOptions o) {
-  RecordReader r(path, o);
-  std::vector<InputRecord> out;
-  InputRecord rec;
-  while (r.next(rec)) out.push_back(rec);
-  return out;
-}
-
-std::string error_of(const std::string& path, ReaderOptions o) {
-  try {
-    read_all(path, o);
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
-}
+using zl::testing::read_all;
+using zl::testing::reader_error;
 
 TEST(JsonlReader, StringAndIntegerLabelsMetaBlankLines) {
   TempDir t;
@@ -89,7 +76,7 @@ TEST(JsonlReader, RecordErrorsNameFileLineAndProblem) {
   };
   for (const auto& c : cases) {
     auto p = t.write("x.jsonl", c.content);
-    std::string err = error_of(p, ReaderOptions{});
+    std::string err = reader_error(p, ReaderOptions{});
     EXPECT_NE(err.find(c.expect), std::string::npos) << "got: " << err;
   }
 }
@@ -97,7 +84,7 @@ TEST(JsonlReader, RecordErrorsNameFileLineAndProblem) {
 TEST(JsonlReader, LineOverOneMegabyte) {
   TempDir t;
   auto p = t.write("big.jsonl", "{\"text\": \"" + std::string((1 << 20) + 10, 'a') + "\", \"label\": 0}\n");
-  std::string err = error_of(p, ReaderOptions{});
+  std::string err = reader_error(p, ReaderOptions{});
   EXPECT_NE(err.find("big.jsonl:1: line is 1.00 MB, over the 1 MB limit"), std::string::npos) << err;
 }
 
@@ -160,11 +147,11 @@ TEST(CsvReader, ErrorsAndUnterminatedQuote) {
   ReaderOptions o;
   o.format = InputFormat::kCsv;
   auto p = t.write("e.csv", "text,label\na,b,c\n");
-  EXPECT_NE(error_of(p, o).find("e.csv:2: has 3 fields, but there are 2 columns"), std::string::npos);
+  EXPECT_NE(reader_error(p, o).find("e.csv:2: has 3 fields, but there are 2 columns"), std::string::npos);
   p = t.write("e.csv", "text,label\n\"open,x\nmore\n");
-  EXPECT_NE(error_of(p, o).find("e.csv:2: unterminated quoted field"), std::string::npos);
+  EXPECT_NE(reader_error(p, o).find("e.csv:2: unterminated quoted field"), std::string::npos);
   p = t.write("e.csv", "txt,label\na,b\n");
-  EXPECT_NE(error_of(p, o).find("no column 'text' (columns: txt, label)"), std::string::npos);
+  EXPECT_NE(reader_error(p, o).find("no column 'text' (columns: txt, label)"), std::string::npos);
 }
 
 TEST(TsvReader, NoHeaderWithColumnsAndMultiLabel) {
