@@ -18,6 +18,7 @@
 #include "split_rows.h"
 #include "teacher_file.h"
 #include "trainer.h"
+#include "transfer_copies.h"
 
 namespace zl {
 
@@ -72,6 +73,10 @@ DistillConfig DistillConfig::from_config(const Config& c, double default_label_s
   d.online_teacher = c.get<std::string>("online_teacher", "");
   d.online_teacher_which = c.get_choice("online_teacher_which", "best", {"best", "final"});
   d.online_teacher_data = c.get<std::string>("online_teacher_data", "");
+  d.copy_source_weight = c.get<double>("copy_source_weight", d.copy_source_weight);
+  c.check(d.copy_source_weight >= 0 && d.copy_source_weight <= 1, "copy_source_weight",
+          "must be in [0, 1] (weight of the teacher's outputs on a transfer copy's clean source; 0 = off), got " +
+              std::to_string(d.copy_source_weight));
   if (!d.online_teacher_data.empty() && d.online_teacher.empty())
     c.fail("online_teacher_data", "is set but distill.online_teacher is not: name the teacher run directory too");
   if ((im.hidden_weight > 0 || im.attention_weight > 0) && im.teacher_run.empty())
@@ -173,7 +178,24 @@ struct DistillState {
   SplitData online_split;
   DatasetInfo online_info;
   std::vector<int64_t> online_row;
+  // distill.copy_source_weight > 0: each train row's source row (itself unless it is a
+  // transfer copy), on the host (online teacher, data-parallel reads) and on the device.
+  std::vector<int64_t> source_row;
+  torch::Tensor source_index;
 };
+
+// The per-teacher weights of the soft target, own outputs first; with
+// copy_source_weight w, each teacher again for the source rows: (1 - w) and w of its weight.
+std::vector<double> soft_target_weights(const DistillState& S, size_t n_teachers) {
+  std::vector<double> base = S.cfg.teacher_weights;
+  if (base.empty()) base.assign(n_teachers, 1.0 / static_cast<double>(n_teachers));
+  if (S.source_row.empty()) return base;
+  const double w = S.cfg.copy_source_weight;
+  std::vector<double> out;
+  for (double x : base) out.push_back((1 - w) * x);
+  for (double x : base) out.push_back(w * x);
+  return out;
+}
 
 // Host -> device without blocking the host (pinned memory, asynchronous copy), like the StepLoader.
 Batch to_device_async(Batch b, const torch::Device& device) {
@@ -185,9 +207,11 @@ Batch to_device_async(Batch b, const torch::Device& device) {
 
 // The online teacher's output on the rows of a student batch: its own tokenization of
 // the same examples, its own max_length, eval mode, no grad (what kd teacher predict computes).
-ModelOutput online_teacher_forward(DistillState& S, const Batch& b, const torch::Device& device) {
-  std::vector<int64_t> rows(b.rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) rows[i] = S.online_row[static_cast<size_t>(b.rows[i])];
+// student_rows: the batch's rows (or their source rows) in the student's train split.
+ModelOutput online_teacher_forward(DistillState& S, const std::vector<int64_t>& student_rows,
+                                   const torch::Device& device) {
+  std::vector<int64_t> rows(student_rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = S.online_row[static_cast<size_t>(student_rows[i])];
   Batch tb = to_device_async(make_batch(S.online_split, S.online_info.task, S.num_labels, S.online_info.pad_id, rows,
                                         S.online->config().max_length),
                              device);
@@ -208,17 +232,31 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   torch::Tensor rows = b.row_index.defined() ? b.row_index : torch::tensor(b.rows, torch::kLong).to(device);
   KdLossInput in;
   in.student_logits = out.logits;
-  ModelOutput online;
+  ModelOutput online, online_source;
+  const bool mix = !S.source_row.empty();
+  // Data-parallel rows carry [own logits of every teacher | own sentence | the same for the source rows].
+  const int64_t extra_width = S.n_teachers * S.num_labels + (S.cfg.sentence_weight > 0 ? S.sentence_dim : 0);
   if (S.online) {
-    online = online_teacher_forward(S, b, device);
+    online = online_teacher_forward(S, b.rows, device);
     in.teacher_logits.push_back(online.logits.to(torch::kFloat));
+    if (mix) {
+      std::vector<int64_t> src(b.rows.size());
+      for (size_t i = 0; i < src.size(); ++i) src[i] = S.source_row[static_cast<size_t>(b.rows[i])];
+      online_source = online_teacher_forward(S, src, device);
+      in.teacher_logits.push_back(online_source.logits.to(torch::kFloat));
+    }
   } else if (b.row_extra.defined()) {
-    for (int64_t t = 0; t < S.n_teachers; ++t)
-      in.teacher_logits.push_back(b.row_extra.narrow(1, t * S.num_labels, S.num_labels));
+    for (int64_t half = 0; half < (mix ? 2 : 1); ++half)
+      for (int64_t t = 0; t < S.n_teachers; ++t)
+        in.teacher_logits.push_back(b.row_extra.narrow(1, half * extra_width + t * S.num_labels, S.num_labels));
   } else {
     for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows));
+    if (mix) {
+      torch::Tensor src = S.source_index.index_select(0, rows);
+      for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, src));
+    }
   }
-  in.teacher_weights = S.cfg.teacher_weights;
+  in.teacher_weights = soft_target_weights(S, S.online ? 1 : static_cast<size_t>(S.n_teachers));
   in.labels = b.labels;
   in.multi_label = S.task == Task::kMultiLabel;
   if (S.gold.defined()) in.labelled = S.gold.index_select(0, rows);
@@ -266,6 +304,15 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
     torch::Tensor ts = S.online                 ? online.sentence
                        : b.row_extra.defined() ? b.row_extra.narrow(1, S.n_teachers * S.num_labels, S.sentence_dim)
                                                : S.teacher_sentence.index_select(0, rows);
+    if (mix) {
+      const double w = S.cfg.copy_source_weight;
+      torch::Tensor src_ts =
+          S.online ? online_source.sentence
+          : b.row_extra.defined()
+              ? b.row_extra.narrow(1, extra_width + S.n_teachers * S.num_labels, S.sentence_dim)
+              : S.teacher_sentence.index_select(0, S.source_index.index_select(0, rows));
+      ts = (1 - w) * ts + w * src_ts;
+    }
     torch::Tensor sent = sentence_loss(out.sentence, ts, S.projections->sentence, S.cfg.sentence_loss);
     lp.total = lp.total + S.cfg.sentence_weight * sent;
     names.push_back(S.cfg.sentence_loss == SentenceLoss::kMSE ? "sentence_mse" : "sentence_cosine");
@@ -396,6 +443,27 @@ int run_distill(DistillRequest req) {
                 << " train rows keep their gold label (ids in " << run.out_dir << "/gold_labels.json)" << std::endl;
     }
 
+    // Transfer copies: the teacher's outputs on their clean sources join their own.
+    nlohmann::json copies_rec = {{"copy_source_weight", S->cfg.copy_source_weight}};
+    if (S->cfg.copy_source_weight > 0) {
+      CopySources cs = find_copy_sources(train.ids);
+      const std::string where = data_path + " split " + train.name;
+      if (cs.orphans > 0)
+        throw UserError(where + ": " + std::to_string(cs.orphans) + " rows have a transfer-copy id whose source row "
+                        "is not in the split (first: '" + cs.orphan_example + "'): distill.copy_source_weight needs "
+                        "each copy's source; augment the full split again, or set distill.copy_source_weight=0");
+      if (cs.copies == 0)
+        throw UserError(where + " has no transfer copies (ids '<id>~noise<k>' or '<id>~aug<k>' from kd data augment): "
+                        "distill.copy_source_weight " + std::to_string(S->cfg.copy_source_weight) +
+                        " has nothing to act on; make copies with kd data augment, or set distill.copy_source_weight=0");
+      S->source_row = std::move(cs.source);
+      S->source_index = torch::tensor(S->source_row, torch::kLong);
+      copies_rec["copies"] = cs.copies;
+      std::cerr << "transfer copies: " << cs.copies << " of " << train.size() << " train rows are copies; their soft "
+                << "target is " << S->cfg.copy_source_weight << " x the teacher on the clean source + "
+                << 1 - S->cfg.copy_source_weight << " x the teacher on the copy" << std::endl;
+    }
+
     // Schedule length: the trainer's optimizer steps.
     {
       SamplerOptions so;
@@ -505,17 +573,26 @@ int run_distill(DistillRequest req) {
       std::shared_ptr<TeacherRowReader> sentence_reader =
           sentence_teacher >= 0 ? row_readers[static_cast<size_t>(sentence_teacher)] : nullptr;
       // [B, n_teachers * L (+ sentence_dim)]: the logits of every teacher, then the sentence vectors.
-      hooks.row_extra = [row_readers, sentence_reader, L](const std::vector<int64_t>& rows) {
+      // With copy_source_weight, the same again for the rows' source rows.
+      std::vector<int64_t> source_row = S->source_row;
+      hooks.row_extra = [row_readers, sentence_reader, L, source_row](const std::vector<int64_t>& rows) {
         const int64_t n = static_cast<int64_t>(rows.size()), T = static_cast<int64_t>(row_readers.size());
-        const int64_t D = sentence_reader ? sentence_reader->sentence_dim() : 0;
-        torch::Tensor out = torch::empty({n, T * L + D}, torch::kFloat);
-        for (int64_t t = 0; t < T; ++t) {
-          std::vector<float> z = row_readers[static_cast<size_t>(t)]->read(rows);
-          out.narrow(1, t * L, L).copy_(torch::from_blob(z.data(), {n, L}, torch::kFloat));
-        }
-        if (D) {
-          std::vector<float> v = sentence_reader->read_sentences(rows);
-          out.narrow(1, T * L, D).copy_(torch::from_blob(v.data(), {n, D}, torch::kFloat));
+        const int64_t D = sentence_reader ? sentence_reader->sentence_dim() : 0, W = T * L + D;
+        const bool mix = !source_row.empty();
+        torch::Tensor out = torch::empty({n, mix ? 2 * W : W}, torch::kFloat);
+        std::vector<int64_t> src;
+        if (mix)
+          for (int64_t r : rows) src.push_back(source_row[static_cast<size_t>(r)]);
+        for (int64_t half = 0; half < (mix ? 2 : 1); ++half) {
+          const std::vector<int64_t>& want = half ? src : rows;
+          for (int64_t t = 0; t < T; ++t) {
+            std::vector<float> z = row_readers[static_cast<size_t>(t)]->read(want);
+            out.narrow(1, half * W + t * L, L).copy_(torch::from_blob(z.data(), {n, L}, torch::kFloat));
+          }
+          if (D) {
+            std::vector<float> v = sentence_reader->read_sentences(want);
+            out.narrow(1, half * W + T * L, D).copy_(torch::from_blob(v.data(), {n, D}, torch::kFloat));
+          }
         }
         return out;
       };
@@ -589,12 +666,14 @@ int run_distill(DistillRequest req) {
     for (auto& t : S->teacher_logits) t = t.to(ctx.device);
     if (S->gold.defined()) S->gold = S->gold.to(ctx.device);
     if (S->teacher_sentence.defined()) S->teacher_sentence = S->teacher_sentence.to(ctx.device);
+    if (S->source_index.defined()) S->source_index = S->source_index.to(ctx.device);
     hooks.loss = [S](const Batch& b, const ModelOutput& out, int64_t step) { return distill_loss(*S, b, out, step); };
 
     nlohmann::json rec = {{"teachers", teachers}, {"dataset", fs::absolute(data_path).string()},
                           {"train_split", train.name},
                           {"teacher_logits", online ? "online" : sharded ? "per rank, per window" : "whole split"}};
     if (online) rec["online_teacher"] = online_rec;
+    rec["transfer_copies"] = copies_rec;
     write_file_atomic(run.out_dir + "/distill.json", rec.dump(2) + "\n");
     write_file_atomic(run.out_dir + "/gold_labels.json", gold.dump(1) + "\n");
     return hooks;

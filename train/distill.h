@@ -47,6 +47,12 @@ struct DistillConfig {
   std::string online_teacher;
   std::string online_teacher_which = "best";
   std::string online_teacher_data;
+  // Transfer copies made by `kd data augment` (ids "<id>~noise<k>", "<id>~aug<k>"): their soft
+  // target is copy_source_weight x the teacher's outputs on the clean source row plus
+  // (1 - copy_source_weight) x its outputs on the copy (logits mixed like an ensemble: in
+  // probability space at the step's temperature for kl, as logits for mse; sentence
+  // vectors linearly). 0 = each row's own outputs (the default); 1 = the source's only.
+  double copy_source_weight = 0;
 
   // Reads and validates the `distill` section (UserError naming the key).
   static DistillConfig from_config(const Config& c, double default_label_smoothing);
