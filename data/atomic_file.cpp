@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -38,7 +39,19 @@ AtomicFile::~AtomicFile() {
   if (!committed_) ::unlink(temp_path_.c_str());
 }
 
-void AtomicFile::commit() {
+void AtomicFile::write(const std::string& content) {
+  std::ofstream out(temp_path_, std::ios::binary);
+  if (!out)
+    throw UserError("cannot write " + final_path_ + ": " + std::strerror(errno) +
+                    " (check the free space and the permissions of that directory)");
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.flush();
+  if (!out)
+    throw UserError("cannot write " + final_path_ + ": " + std::strerror(errno ? errno : EIO) +
+                    " (disk full? the previous file, if any, is unchanged)");
+}
+
+void AtomicFile::sync() {
   // fsync reports a write the file system could not keep (ENOSPC on NFS, EIO):
   // the old file stays in place then.
   int fd = ::open(temp_path_.c_str(), O_RDONLY);
@@ -50,6 +63,11 @@ void AtomicFile::commit() {
       throw UserError("cannot write " + final_path_ + ": " + std::strerror(err) +
                       " (check the free space and the permissions of that directory)");
   }
+  synced_ = true;
+}
+
+void AtomicFile::commit() {
+  if (!synced_) sync();
   if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
     throw UserError("cannot rename " + temp_path_ + " to " + final_path_ + ": " + std::strerror(errno));
   }
@@ -58,18 +76,18 @@ void AtomicFile::commit() {
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   AtomicFile f(path);
-  {
-    std::ofstream out(f.temp_path(), std::ios::binary);
-    if (!out)
-      throw UserError("cannot write " + path + ": " + std::strerror(errno) +
-                      " (check the free space and the permissions of that directory)");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out)
-      throw UserError("cannot write " + path + ": " + std::strerror(errno ? errno : EIO) +
-                      " (disk full? the previous file, if any, is unchanged)");
-  }
+  f.write(content);
   f.commit();
+}
+
+void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::unique_ptr<AtomicFile>> pending;
+  for (const auto& [path, content] : files) {
+    pending.push_back(std::make_unique<AtomicFile>(path));
+    pending.back()->write(content);
+    pending.back()->sync();
+  }
+  for (auto& f : pending) f->commit();
 }
 
 std::string read_file(const std::string& path) {

@@ -570,9 +570,11 @@ void write_report(const ReportData& d, const std::string& out_dir) {
   std::string html = report_html(d);
   std::string md = report_markdown(d);
   std::string summary = summary_json(d).dump(2) + "\n";
-  write_file_atomic((fs::path(out_dir) / "summary.json").string(), summary);
-  write_file_atomic((fs::path(out_dir) / "report.md").string(), md);
-  write_file_atomic((fs::path(out_dir) / "report.html").string(), html);
+  // All three or none: a full disk part-way leaves the previous report's files as they were.
+  const fs::path dir(out_dir);
+  write_files_atomic({{(dir / "summary.json").string(), summary},
+                      {(dir / "report.md").string(), md},
+                      {(dir / "report.html").string(), html}});
 }
 
 }  // namespace zl::report
