@@ -12,6 +12,7 @@
 
 #include "atomic_file.h"
 #include "distill.h"
+#include "distill_testing.h"
 #include "error.h"
 #include "run_dir.h"
 #include "run_training.h"
@@ -20,6 +21,8 @@
 #include "teacher_predict.h"
 
 namespace {
+
+using zl::testing::distill_error_of;
 
 // The same examples (ids, texts, labels, order) under "another tokenizer": content ids
 // permuted, a larger vocabulary, another tokenizer checksum.
@@ -108,15 +111,6 @@ zl::DistillRequest request(const std::string& out, std::vector<std::string> teac
   return r;
 }
 
-std::string error_of(zl::DistillRequest r) {
-  try {
-    zl::run_distill(std::move(r));
-  } catch (const zl::UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 TEST(OnlineTeacher, TeacherOutputsEqualTheCachedFile) {
   const Fixture& f = fixture();
   zl::LoadedRun t = zl::load_run(f.teacher, "best");
@@ -165,17 +159,17 @@ TEST(OnlineTeacher, TrainsLikeTheCachedTeacherFileAcrossTokenizers) {
 TEST(OnlineTeacher, BadRequestsAreUserErrors) {
   const Fixture& f = fixture();
   // The teacher run's tokenizer differs from the student's dataset: its own data is needed.
-  EXPECT_NE(error_of(request("e1", {}, {"distill.online_teacher=" + f.teacher})).find("online_teacher_data"),
+  EXPECT_NE(distill_error_of(request("e1", {}, {"distill.online_teacher=" + f.teacher})).find("online_teacher_data"),
             std::string::npos);
-  EXPECT_NE(error_of(request("e2", {f.teacher_file}, {"distill.online_teacher=" + f.teacher})).find("both given"),
+  EXPECT_NE(distill_error_of(request("e2", {f.teacher_file}, {"distill.online_teacher=" + f.teacher})).find("both given"),
             std::string::npos);
-  EXPECT_NE(error_of(request("e3", {}, {})).find("--teacher is required"), std::string::npos);
+  EXPECT_NE(distill_error_of(request("e3", {}, {})).find("--teacher is required"), std::string::npos);
   // Different texts (another synthetic draw) under the teacher's tokenizer.
   zl::testing::SyntheticOptions o;
   o.train = 96;
   o.seed = 9;
   const std::string other = retokenized_copy(zl::testing::write_synthetic_dataset(f.dir, "other", o), f.dir + "/other_tok.h5");
-  EXPECT_NE(error_of(request("e4", {}, {"distill.online_teacher=" + f.teacher, "distill.online_teacher_data=" + other}))
+  EXPECT_NE(distill_error_of(request("e4", {}, {"distill.online_teacher=" + f.teacher, "distill.online_teacher_data=" + other}))
                 .find("does not hold the same texts"),
             std::string::npos);
 }

@@ -12,6 +12,7 @@
 
 #include "atomic_file.h"
 #include "distill.h"
+#include "distill_testing.h"
 #include "error.h"
 #include "run_dir.h"
 #include "synthetic_data_testing.h"
@@ -19,6 +20,8 @@
 #include "transfer_copies.h"
 
 namespace {
+
+using zl::testing::distill_error_of;
 
 TEST(CopySources, ParentIds) {
   EXPECT_EQ(zl::copy_parent_id("q17~noise3"), "q17");
@@ -183,21 +186,12 @@ TEST(CopySourceWeight, HalfIsNeitherEnd) {
   EXPECT_GT(max_weight_difference(f.dir + "/mix_w05", f.dir + "/filled_w0"), 1e-4);
 }
 
-std::string error_of(zl::DistillRequest r) {
-  try {
-    zl::run_distill(std::move(r));
-  } catch (const zl::UserError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 TEST(CopySourceWeight, RefusedWithoutCopiesOrOutOfRange) {
   const Fixture& f = fixture();
-  const std::string e1 = error_of(request("e1", f.plain_data, f.plain_teacher, {"distill.copy_source_weight=0.5"}));
+  const std::string e1 = distill_error_of(request("e1", f.plain_data, f.plain_teacher, {"distill.copy_source_weight=0.5"}));
   EXPECT_NE(e1.find("has no transfer copies"), std::string::npos) << e1;
   EXPECT_NE(e1.find(f.plain_data), std::string::npos) << e1;
-  const std::string e2 = error_of(request("e2", f.data, f.teacher, {"distill.copy_source_weight=1.5"}));
+  const std::string e2 = distill_error_of(request("e2", f.data, f.teacher, {"distill.copy_source_weight=1.5"}));
   EXPECT_NE(e2.find("copy_source_weight"), std::string::npos) << e2;
   EXPECT_FALSE(zl::file_exists(f.dir + "/e1/run.json"));
 }
