@@ -234,6 +234,7 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   in.student_logits = out.logits;
   ModelOutput online, online_source;
   const bool mix = !S.source_row.empty();
+  torch::Tensor src_rows;  // whole-split teacher tensors: the batch's source rows, for logits and sentence alike
   // Data-parallel rows carry [own logits of every teacher | own sentence | the same for the source rows].
   const int64_t extra_width = S.n_teachers * S.num_labels + (S.cfg.sentence_weight > 0 ? S.sentence_dim : 0);
   if (S.online) {
@@ -252,8 +253,8 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
   } else {
     for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, rows));
     if (mix) {
-      torch::Tensor src = S.source_index.index_select(0, rows);
-      for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, src));
+      src_rows = S.source_index.index_select(0, rows);
+      for (const auto& t : S.teacher_logits) in.teacher_logits.push_back(t.index_select(0, src_rows));
     }
   }
   in.teacher_weights = soft_target_weights(S, S.online ? 1 : static_cast<size_t>(S.n_teachers));
@@ -310,7 +311,7 @@ LossParts distill_loss(DistillState& S, const Batch& b, const ModelOutput& out, 
           S.online ? online_source.sentence
           : b.row_extra.defined()
               ? b.row_extra.narrow(1, extra_width + S.n_teachers * S.num_labels, S.sentence_dim)
-              : S.teacher_sentence.index_select(0, S.source_index.index_select(0, rows));
+              : S.teacher_sentence.index_select(0, src_rows);
       ts = (1 - w) * ts + w * src_ts;
     }
     torch::Tensor sent = sentence_loss(out.sentence, ts, S.projections->sentence, S.cfg.sentence_loss);
