@@ -158,12 +158,14 @@ TEST(DistributedTraining, KilledRankStopsTheRunAndResumeContinues) {
 }
 
 #ifdef ZL_KD_DISTILL
-// A teacher file for the fixture's data: a short kd train run, then kd teacher predict.
-std::string make_teacher_file(const Fixture& f, bool sentence = false) {
+// A teacher file for the fixture's data (or for PREDICT_ON): a short kd train run on the
+// fixture's data, then kd teacher predict.
+std::string make_teacher_file(const Fixture& f, bool sentence = false, const std::string& predict_on = "") {
   EXPECT_EQ(f.kd_train("teacher", "--set train.max_steps=6"), 0) << f.log("teacher");
   const std::string out = f.dir + "/teacher.h5";
   const std::string cmd = std::string(ZL_KD_TEACHER) + " predict --run " + sh_quote(f.dir + "/teacher") + " --data " +
-                          sh_quote(f.data) + " --splits train --out " + sh_quote(out) + " --threads 1" +
+                          sh_quote(predict_on.empty() ? f.data : predict_on) + " --splits train --out " + sh_quote(out) +
+                          " --threads 1" +
                           (sentence ? " --sentence" : "") + " > " +
                           sh_quote(f.dir + "/predict.log") + " 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
@@ -213,6 +215,35 @@ TEST(DistributedTraining, DistillSentenceTermTwoRanksMatchOneProcess) {
             0)
       << f.log("nosent");
   auto a = zl::load_run(f.dir + "/one", "final"), b = zl::load_run(f.dir + "/nosent", "final");
+  double diff = 0;
+  for (const auto& kv : a.model->named_parameters())
+    diff += (kv.value() - b.model->named_parameters()[kv.key()]).abs().sum().item<double>();
+  EXPECT_GT(diff, 1e-3);
+}
+
+// distill.copy_source_weight: a copy's target mixes its source row's outputs, which a
+// rank's window usually does not hold (the sources are the first half of the split, the
+// copies the second); each rank must read them too.
+TEST(DistributedTraining, DistillCopySourceWeightTwoRanksMatchOneProcess) {
+  Fixture f;
+  const std::string with_copies = f.dir + "/with_copies.h5";
+  ASSERT_GT(zl::testing::write_with_transfer_copies(f.data, with_copies), 0);
+  const std::string teacher = make_teacher_file(f, /*sentence=*/true, with_copies);
+  f.data = with_copies;  // the students distil on the split with its copies
+  const std::string extra = "--teacher " + sh_quote(teacher) +
+                            " --set distill.alpha=0.7 --set distill.sentence_weight=1 --set model.hidden=16 "
+                            "--set model.heads=2 --set distill.copy_source_weight=0.5";
+  ASSERT_EQ(f.run(ZL_KD_DISTILL, "one", extra), 0) << f.log("one");
+  ASSERT_EQ(f.run(ZL_KD_DISTILL, "two", extra + " --nproc 2"), 0) << f.log("two");
+  EXPECT_NE(f.log("two").find("data-parallel: 2 ranks (gloo)"), std::string::npos) << f.log("two");
+  expect_same_weights(f.dir + "/one", f.dir + "/two");
+  // The option changes the training (a rank that ignored it would end elsewhere).
+  ASSERT_EQ(f.run(ZL_KD_DISTILL, "own", "--teacher " + sh_quote(teacher) +
+                                             " --set distill.alpha=0.7 --set distill.sentence_weight=1 "
+                                             "--set model.hidden=16 --set model.heads=2 --nproc 2"),
+            0)
+      << f.log("own");
+  auto a = zl::load_run(f.dir + "/two", "final"), b = zl::load_run(f.dir + "/own", "final");
   double diff = 0;
   for (const auto& kv : a.model->named_parameters())
     diff += (kv.value() - b.model->named_parameters()[kv.key()]).abs().sum().item<double>();

@@ -156,6 +156,50 @@ TEST(OnlineTeacher, TrainsLikeTheCachedTeacherFileAcrossTokenizers) {
   EXPECT_EQ(rec["online_teacher"]["checkpoint_sha256"].get<std::string>(), zl::load_run(f.teacher, "best").weights_sha256);
 }
 
+// distill.copy_source_weight with the online teacher: it also runs on the copies' source
+// rows (which the batch does not hold) and mixes its outputs as a cached file's are mixed.
+TEST(OnlineTeacher, CopySourceWeightTrainsLikeTheCachedTeacherFile) {
+  const Fixture& f = fixture();
+  const std::string data = f.dir + "/student_copies.h5";
+  ASSERT_GT(zl::testing::write_with_transfer_copies(f.data, data), 0);
+  const std::string tdata = retokenized_copy(data, f.dir + "/teacher_tok_copies.h5");
+  zl::TeacherPredictRequest p;
+  p.runs = {f.teacher};
+  p.data_path = tdata;
+  p.splits = {"train"};
+  p.out_path = f.dir + "/teacher_copies.h5";
+  p.device = "cpu";
+  p.sentence = true;
+  zl::predict_teacher(p);
+  auto with_data = [&](zl::DistillRequest r) {
+    r.run.data_path = data;
+    return r;
+  };
+  const std::string w = "distill.copy_source_weight=0.5";
+  ASSERT_EQ(zl::run_distill(with_data(request("cached_w05", {p.out_path}, {w}))), 0);
+  ASSERT_EQ(zl::run_distill(with_data(request("online_w05", {}, {w, "distill.online_teacher=" + f.teacher,
+                                                                 "distill.online_teacher_data=" + tdata}))),
+            0);
+  ASSERT_EQ(zl::run_distill(with_data(request("online_w0", {}, {"distill.online_teacher=" + f.teacher,
+                                                                "distill.online_teacher_data=" + tdata}))),
+            0);
+  auto a = train_events(f.dir + "/cached_w05"), b = train_events(f.dir + "/online_w05"),
+       c = train_events(f.dir + "/online_w0");
+  ASSERT_EQ(a.size(), 4u);
+  ASSERT_EQ(b.size(), a.size());
+  ASSERT_EQ(c.size(), a.size());
+  double moved = 0;  // how far weight 0 is from weight 0.5: the mixture is really applied
+  for (size_t i = 0; i < a.size(); ++i)
+    for (const char* k : {"loss", "kd", "sentence_mse"}) {
+      const double x = a[i][k].get<double>(), y = b[i][k].get<double>();
+      EXPECT_NEAR(x, y, 1e-4 * std::max(1.0, std::abs(x))) << k << " at log " << i;
+      moved = std::max(moved, std::abs(c[i][k].get<double>() - x));
+    }
+  EXPECT_GT(moved, 1e-3);
+  auto rec = nlohmann::json::parse(zl::read_file(f.dir + "/online_w05/distill.json"));
+  EXPECT_EQ(rec["transfer_copies"]["copy_source_weight"].get<double>(), 0.5);
+}
+
 TEST(OnlineTeacher, BadRequestsAreUserErrors) {
   const Fixture& f = fixture();
   // The teacher run's tokenizer differs from the student's dataset: its own data is needed.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <stdexcept>
 
 namespace zl::testing {
 
@@ -75,6 +76,34 @@ std::string write_synthetic_dataset(const std::string& dir, const std::string& n
   std::string path = dir + "/" + name + ".h5";
   write_dataset_file(path, info, splits, "synthetic-tokenizer-bytes");
   return path;
+}
+
+int64_t write_with_transfer_copies(const std::string& data, const std::string& out, int copies) {
+  const DatasetInfo info = read_dataset_info(data);
+  if (info.task != Task::kSingleLabel) throw std::invalid_argument("write_with_transfer_copies: single-label data only");
+  std::vector<SplitData> splits;
+  for (const auto& name : info.split_names) splits.push_back(read_split(data, name, /*with_text=*/true));
+  int64_t added = 0;
+  for (auto& s : splits) {
+    if (s.name != "train") continue;
+    const size_t n = s.size();
+    for (int k = 1; k <= copies; ++k)
+      for (size_t i = 0; i < n; i += 2) {
+        s.ids.push_back(s.ids[i] + "~noise" + std::to_string(k));
+        std::vector<int32_t> row(s.input_ids.begin() + s.offsets[i], s.input_ids.begin() + s.offsets[i + 1]);
+        std::reverse(row.begin() + 1, row.end() - 1);  // keep [CLS] ... [SEP]
+        if (k >= 2 && row.size() > 3) row.erase(row.begin() + 1);
+        s.input_ids.insert(s.input_ids.end(), row.begin(), row.end());
+        s.offsets.push_back(static_cast<int64_t>(s.input_ids.size()));
+        s.labels.push_back(-1);
+        s.text.push_back(s.text[i] + " (copy " + std::to_string(k) + ")");
+        for (auto& [field, col] : s.meta) col.push_back(col[i]);
+        if (!s.original_text.empty()) s.original_text.push_back("");
+        ++added;
+      }
+  }
+  write_dataset_file(out, info, splits, read_tokenizer_model(data));
+  return added;
 }
 
 std::string make_temp_dir(const std::string& tag) {

@@ -20,6 +20,11 @@ struct SyntheticOptions {
 
 // Writes DIR/NAME.h5 and returns its path.
 std::string write_synthetic_dataset(const std::string& dir, const std::string& name, const SyntheticOptions& o = {});
+// Copies DATA to OUT with transfer copies added to its train split, as `kd data augment`
+// writes them: for every second row and k = 1..copies, an unlabelled row "<id>~noise<k>"
+// whose content tokens are reversed (k >= 2: the first one also dropped), text
+// "<text> (copy k)". Single-label data only. Returns the number of copies added.
+int64_t write_with_transfer_copies(const std::string& data, const std::string& out, int copies = 2);
 // A fresh empty temporary directory for one test.
 std::string make_temp_dir(const std::string& tag);
 

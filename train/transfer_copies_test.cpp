@@ -86,29 +86,8 @@ const Fixture& fixture() {
     o.dev = 16;
     x.plain_data = zl::testing::write_synthetic_dataset(x.dir, "plain", o);
     // Copies as kd data augment writes them: unlabelled, "<id>~noise<k>", tokens perturbed.
-    zl::DatasetInfo info = zl::read_dataset_info(x.plain_data);
-    std::vector<zl::SplitData> splits;
-    for (const auto& name : info.split_names) splits.push_back(zl::read_split(x.plain_data, name, /*with_text=*/true));
-    for (auto& s : splits) {
-      if (s.name != "train") continue;
-      const size_t n = s.size();
-      for (int k = 1; k <= 2; ++k)
-        for (size_t i = 0; i < n; i += 2) {
-          s.ids.push_back(s.ids[i] + "~noise" + std::to_string(k));
-          std::vector<int32_t> row(s.input_ids.begin() + s.offsets[i], s.input_ids.begin() + s.offsets[i + 1]);
-          std::reverse(row.begin() + 1, row.end() - 1);  // keep [CLS] ... [SEP]
-          if (k == 2 && row.size() > 3) row.erase(row.begin() + 1);
-          s.input_ids.insert(s.input_ids.end(), row.begin(), row.end());
-          s.offsets.push_back(static_cast<int64_t>(s.input_ids.size()));
-          s.labels.push_back(-1);
-          s.text.push_back(s.text[i] + " (copy " + std::to_string(k) + ")");
-          for (auto& [field, col] : s.meta) col.push_back(col[i]);
-          if (!s.original_text.empty()) s.original_text.push_back("");
-          ++x.copies;
-        }
-    }
     x.data = x.dir + "/with_copies.h5";
-    zl::write_dataset_file(x.data, info, splits, zl::read_tokenizer_model(x.plain_data));
+    x.copies = zl::testing::write_with_transfer_copies(x.plain_data, x.data);
 
     std::mt19937 rng(7);
     zl::SplitData train = zl::read_split_labels(x.data, "train");
