@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <iterator>
 #include <vector>
 
 namespace zl {
@@ -102,6 +105,14 @@ constexpr Keyword kKeywords[] = {
 
 constexpr size_t kWindow = 36;  // bytes: 12 CJK characters
 
+// context() looks for a keyword ending (or starting) at every byte of its window;
+// testing all ~90 keywords there made it the masker's hot loop. These lists hold,
+// per byte value, the keywords that can end (start) with it, in kKeywords order so
+// the first-listed keyword still wins.
+struct KeywordIndex {
+  std::array<std::vector<uint8_t>, 256> by_last, by_first;
+};
+
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool keyword_at(std::string_view t, size_t pos, std::string_view kw) {
@@ -112,6 +123,20 @@ bool keyword_at(std::string_view t, size_t pos, std::string_view kw) {
   // An ASCII keyword is a word of its own: no letter glued on either side
   // (digits may follow: SKU12345...).
   return (pos == 0 || !is_alpha(t[pos - 1])) && (pos + kw.size() >= t.size() || !is_alpha(t[pos + kw.size()]));
+}
+
+const KeywordIndex& keyword_index() {
+  static const KeywordIndex index = [] {
+    static_assert(std::size(kKeywords) <= 256, "KeywordIndex stores keyword numbers as uint8_t");
+    KeywordIndex ix;
+    for (size_t k = 0; k < std::size(kKeywords); ++k) {
+      const std::string_view w = kKeywords[k].text;
+      ix.by_last[static_cast<unsigned char>(lower(w.back()))].push_back(static_cast<uint8_t>(k));
+      ix.by_first[static_cast<unsigned char>(w[0])].push_back(static_cast<uint8_t>(k));
+    }
+    return ix;
+  }();
+  return index;
 }
 
 inline bool sentence_end(std::string_view t, size_t p) {
@@ -125,27 +150,29 @@ inline bool sentence_end(std::string_view t, size_t p) {
 // `*gap`: bytes between the keyword and the candidate.
 Ctx context(std::string_view t, size_t begin, size_t end, bool* before = nullptr, size_t* gap = nullptr) {
   if (before) *before = true;
+  const KeywordIndex& index = keyword_index();
   const size_t lo = begin > kWindow ? begin - kWindow : 0;
   for (size_t p = begin; p-- > lo;) {
     if (sentence_end(t, p)) break;
-    const char last = lower(t[p]);
-    for (const auto& kw : kKeywords)
-      if (lower(kw.text.back()) == last && p + 1 >= kw.text.size() &&
-          keyword_at(t, p + 1 - kw.text.size(), kw.text)) {
+    for (const uint8_t k : index.by_last[static_cast<unsigned char>(lower(t[p]))]) {
+      const Keyword& kw = kKeywords[k];
+      if (p + 1 >= kw.text.size() && keyword_at(t, p + 1 - kw.text.size(), kw.text)) {
         if (gap) *gap = begin - (p + 1);
         return kw.ctx;
       }
+    }
   }
   if (before) *before = false;
   const size_t hi = std::min(t.size(), end + kWindow);
   for (size_t p = end; p < hi; ++p) {
     if (sentence_end(t, p)) break;
-    const char first = lower(t[p]);
-    for (const auto& kw : kKeywords)
-      if (kw.text[0] == first && keyword_at(t, p, kw.text)) {
+    for (const uint8_t k : index.by_first[static_cast<unsigned char>(lower(t[p]))]) {
+      const Keyword& kw = kKeywords[k];
+      if (keyword_at(t, p, kw.text)) {
         if (gap) *gap = p - end;
         return kw.ctx;
       }
+    }
   }
   return Ctx::kNone;
 }
