@@ -155,21 +155,37 @@ void Config::check(bool ok, const std::string& key, const std::string& message) 
   if (!ok) fail(key, message);
 }
 
+namespace {
+
+// The name of a mapping key. A key that is a list or mapping ({[a, b]: 1}) has none:
+// as<std::string> would throw YAML::BadConversion out of the loader (found by
+// fuzz/config_fuzz, in the generic walk and again in inputs.files).
+std::string key_name(const YAML::Node& key, const std::string& source, const std::string& section) {
+  if (!key.IsScalar()) {
+    std::string msg = source;
+    if (key.Mark().line >= 0) msg += ":" + std::to_string(key.Mark().line + 1);
+    throw UserError(msg + ": a key" + (section.empty() ? "" : " in section '" + section + "'") +
+                    " is a list or mapping, not a name: write key: value");
+  }
+  return key.Scalar();
+}
+
+}  // namespace
+
+std::vector<std::string> Config::keys() const {
+  std::vector<std::string> out;
+  if (!node_ || !node_.IsMap()) return out;
+  for (auto it = node_.begin(); it != node_.end(); ++it) out.push_back(key_name(it->first, state_->source, prefix_));
+  return out;
+}
+
 void Config::check_unknown_keys() const {
   const auto& known = state_->known;
   std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
                                                                          const std::string& prefix) {
     if (!n.IsMap()) return;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      // A key that is a list or mapping ({[a, b]: 1}) has no name: as<std::string> would
-      // throw YAML::BadConversion out of the loader (found by fuzz/config_fuzz).
-      if (!it->first.IsScalar()) {
-        std::string msg = state_->source;
-        if (it->first.Mark().line >= 0) msg += ":" + std::to_string(it->first.Mark().line + 1);
-        throw UserError(msg + ": a key" + (prefix.empty() ? "" : " in section '" + prefix + "'") +
-                        " is a list or mapping, not a name: write key: value");
-      }
-      std::string k = it->first.as<std::string>();
+      std::string k = key_name(it->first, state_->source, prefix);
       std::string full = prefix.empty() ? k : prefix + "." + k;
       if (!known.count(full)) {
         std::vector<std::string> siblings;

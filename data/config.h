@@ -41,6 +41,13 @@ class Config {
   // Declares a key as valid without reading it (e.g. sections read elsewhere).
   void allow(const std::string& key) const;
 
+  // The names of this section's keys, in file order (empty when the section is absent
+  // or not a mapping). Code that walks a section (split names, student names) must use
+  // this, not the YAML node: a key written as a list or mapping ({[a, b]: x}) has no
+  // name and is a UserError naming the file and line here, where
+  // YAML::Node::as<std::string> would throw YAML::BadConversion past the mains.
+  std::vector<std::string> keys() const;
+
   // Throws UserError for the first key nobody read, suggesting the closest valid key.
   void check_unknown_keys() const;
 

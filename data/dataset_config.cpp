@@ -79,12 +79,10 @@ DatasetConfig load_dataset_config(const std::string& path, const std::vector<std
             "(one file, split by inputs.split ratios), not both and not neither");
   if (has_files) {
     Config files = in.child("files");
-    YAML::Node node = files.node();
     std::map<std::string, std::string> by_name;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string name = it->first.as<std::string>();
+    for (const std::string& name : files.keys()) {
       files.allow(name);
-      if (!it->second || it->second.IsNull()) continue;  // `--set inputs.files.test=null` drops a split
+      if (!files.has(name)) continue;  // `--set inputs.files.test=null` drops a split
       std::string p = files.require<std::string>(name);
       in.check(!name.empty() && name.find('/') == std::string::npos, "files", "has a bad split name '" + name + "'");
       by_name[name] = resolve_path(expand_env(p, path + ": inputs.files." + name), dir);

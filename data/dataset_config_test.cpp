@@ -79,6 +79,27 @@ TEST(DatasetConfig, Errors) {
   EXPECT_NE(error_of(type).find("max_length has a value of the wrong type"), std::string::npos);
 }
 
+// Found by fuzz/config_fuzz (fuzz/regressions/config/list_as_split_name): a split name
+// written as a list made inputs.files throw YAML::BadConversion past the mains.
+TEST(DatasetConfig, AKeyThatIsAListOrMappingIsAUserErrorWithItsLine) {
+  TempDir t;
+  for (const std::string& files : {"{train: a.jsonl, [dev]: b.jsonl}", "{train: a.jsonl, {x: 1}: b.jsonl}",
+                                   "{train: a.jsonl, [lemel]}"}) {
+    auto p = t.write("l.yaml", "task: single_label\ninputs:\n  files: " + files + "\n");
+    const std::string m = error_of(p);
+    EXPECT_NE(m.find("l.yaml:3: a key in section 'inputs.files' is a list or mapping, not a name"),
+              std::string::npos)
+        << files << ": " << m;
+  }
+}
+
+TEST(Config, KeysListsTheSectionInFileOrder) {
+  auto c = Config::from_string("s: {b: 1, a: 2, c: null}\nv: 3\n", "k.yaml");
+  EXPECT_EQ(c.child("s").keys(), (std::vector<std::string>{"b", "a", "c"}));
+  EXPECT_EQ(c.keys(), (std::vector<std::string>{"s", "v"}));
+  EXPECT_TRUE(c.child("absent").keys().empty());
+}
+
 TEST(DatasetConfig, SetOverrides) {
   TempDir t;
   auto p = t.write("c.yaml", "inputs: {files: {train: a.jsonl}}\n");

@@ -242,10 +242,9 @@ int run_training(const RunRequest& req_in, const HooksFactory& hooks_factory) {
   // The resolved config: the model section plus every section of the training config.
   YAML::Node resolved(YAML::NodeType::Map);
   resolved["model"] = YAML::Clone(mcfg.node());
-  for (auto it = tcfg.node().begin(); it != tcfg.node().end(); ++it) {
-    if (it->first.as<std::string>() == "model") continue;
-    resolved[it->first.as<std::string>()] = YAML::Clone(it->second);
-  }
+  const YAML::Node sections = tcfg.node();
+  for (const std::string& k : tcfg.keys())
+    if (k != "model") resolved[k] = YAML::Clone(sections[k]);
   YAML::Emitter em;
   em << resolved;
   const std::string resolved_text = std::string(em.c_str()) + "\n";

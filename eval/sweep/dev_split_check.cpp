@@ -21,9 +21,9 @@ std::vector<std::string> dataset_config_splits(const std::string& dataset_config
   std::vector<std::string> out;
   Config split = in.child("split");
   if (in.has("files")) {
-    YAML::Node files = in.child("files").node();
-    for (auto it = files.begin(); it != files.end(); ++it)
-      if (it->second && !it->second.IsNull()) out.push_back(it->first.as<std::string>());
+    const Config files = in.child("files");
+    for (const std::string& name : files.keys())
+      if (files.has(name)) out.push_back(name);
     if (split.get<double>("dev_from_train", 0.0) > 0 && std::find(out.begin(), out.end(), "dev") == out.end())
       out.push_back("dev");
   } else {

@@ -63,6 +63,17 @@ TEST_F(DevSplitCheckTest, DatasetConfigSplits) {
             (std::vector<std::string>{"train", "dev", "test"}));
 }
 
+TEST_F(DevSplitCheckTest, AListAsASplitNameIsAUserError) {
+  try {
+    dataset_config_splits(put("l.yaml", "inputs:\n  files: {train: t.jsonl, [dev]: d.jsonl}\n"));
+    FAIL() << "expected a UserError";
+  } catch (const zl::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("l.yaml:2: a key in section 'inputs.files' is a list or mapping"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(DevSplitCheckTest, ADatasetConfigWithoutDevIsRefusedWithTheRemedies) {
   const std::string data = put("data.yaml", "inputs:\n  files: {train: t.jsonl, test: s.jsonl}\n");
   const std::string e = error_of(pipeline("config: " + data));

@@ -98,10 +98,11 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
   if (!models || !models.IsMap() || models.size() == 0)
     s.fail("models", "must map student names to model presets, e.g. models: {tiny: configs/models/student_tiny.yaml}");
   std::set<std::string> names;
-  for (auto it = models.begin(); it != models.end(); ++it) {
-    std::string name = it->first.as<std::string>();
+  const Config models_section = s.child("models");
+  for (const std::string& name : models_section.keys()) {
+    const YAML::Node value = static_cast<const YAML::Node&>(models)[name];
     std::string preset_text;
-    if (it->second.IsMap()) {
+    if (value.IsMap()) {
       // {model: PRESET, set: [...]}: a preset with overrides of its own.
       Config m = s.child("models").child(name);
       preset_text = m.require<std::string>("model");
@@ -110,9 +111,9 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
         p.students.model_seeds[name] = m.get<std::vector<int64_t>>("seeds", {});
         m.check(!p.students.model_seeds[name].empty(), "seeds", "needs at least one seed");
       }
-    } else if (it->second.IsScalar()) {
+    } else if (value.IsScalar()) {
       s.child("models").allow(name);
-      preset_text = it->second.as<std::string>();
+      preset_text = value.Scalar();
     } else {
       s.fail("models." + name, "must be a model preset path or {model: PRESET, set: [key=value, ...]}");
     }

@@ -56,6 +56,20 @@ TEST_F(PipelineConfigTest, ReadsAValidConfig) {
   EXPECT_EQ(p.output, "runs/sweeps/t");
 }
 
+TEST_F(PipelineConfigTest, AStudentNameThatIsAListIsAUserErrorWithItsLine) {
+  std::string text = valid();
+  const std::string tiny = "    tiny: ${ZL_TEST_DIR}/tiny.yaml\n";
+  text.replace(text.find(tiny), tiny.size(), tiny + "    [a, b]: ${ZL_TEST_DIR}/tiny.yaml\n");
+  try {
+    load_pipeline_config(write(text), {});
+    FAIL() << "expected a UserError";
+  } catch (const zl::UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("pipeline.yaml:10: a key in section 'students.models' is a list or mapping"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(PipelineConfigTest, OverridesApply) {
   PipelineConfig p = load_pipeline_config(write(valid()), {"students.seeds=[1,2,3]"});
   EXPECT_EQ(p.students.seeds, (std::vector<int64_t>{1, 2, 3}));
