@@ -100,11 +100,11 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
   std::set<std::string> names;
   const Config models_section = s.child("models");
   for (const std::string& name : models_section.keys()) {
-    const YAML::Node value = static_cast<const YAML::Node&>(models)[name];
+    const YAML::Node value = models[name];  // present: keys() listed it
     std::string preset_text;
     if (value.IsMap()) {
       // {model: PRESET, set: [...]}: a preset with overrides of its own.
-      Config m = s.child("models").child(name);
+      Config m = models_section.child(name);
       preset_text = m.require<std::string>("model");
       p.students.model_overrides[name] = m.get<std::vector<std::string>>("set", {});
       if (m.has("seeds")) {
@@ -112,7 +112,7 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::vector<s
         m.check(!p.students.model_seeds[name].empty(), "seeds", "needs at least one seed");
       }
     } else if (value.IsScalar()) {
-      s.child("models").allow(name);
+      models_section.allow(name);
       preset_text = value.Scalar();
     } else {
       s.fail("models." + name, "must be a model preset path or {model: PRESET, set: [key=value, ...]}");
