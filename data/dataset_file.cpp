@@ -152,8 +152,10 @@ void write_dataset_file(const std::string& path, DatasetInfo info, const std::ve
   f.flush();
 }
 
-DatasetInfo read_dataset_info(const std::string& path) {
-  auto f = h5::File::open_read(path);
+namespace {
+// The header of an open dataset file: read_dataset_info and the split readers share one
+// open (each H5Fopen builds a metadata cache; the split readers used to open twice).
+DatasetInfo read_info(const h5::File& f, const std::string& path) {
   if (!f.has_attr("/", "format") || f.attr_string("/", "format") != kDatasetFormat)
     throw UserError(path + ": not a Zhengliu prepared dataset (make one with `kd data prepare`)");
   int64_t version = f.attr_int("/", "format_version");
@@ -195,7 +197,6 @@ DatasetInfo read_dataset_info(const std::string& path) {
   return info;
 }
 
-namespace {
 // A split's ids and labels (what read_split and read_split_labels share); `g` is its group.
 SplitData read_ids_and_labels(const h5::File& f, const DatasetInfo& info, const std::string& path,
                               const std::string& split, std::string& g) {
@@ -214,9 +215,11 @@ SplitData read_ids_and_labels(const h5::File& f, const DatasetInfo& info, const 
 }
 }  // namespace
 
+DatasetInfo read_dataset_info(const std::string& path) { return read_info(h5::File::open_read(path), path); }
+
 SplitData read_split(const std::string& path, const std::string& split, bool with_text) {
-  DatasetInfo info = read_dataset_info(path);
   auto f = h5::File::open_read(path);
+  const DatasetInfo info = read_info(f, path);
   std::string g;
   SplitData s = read_ids_and_labels(f, info, path, split, g);
   s.input_ids = f.read<int32_t>(g + "/input_ids");
@@ -234,15 +237,15 @@ SplitData read_split(const std::string& path, const std::string& split, bool wit
 }
 
 SplitData read_split_labels(const std::string& path, const std::string& split) {
-  DatasetInfo info = read_dataset_info(path);
   auto f = h5::File::open_read(path);
+  const DatasetInfo info = read_info(f, path);
   std::string g;
   return read_ids_and_labels(f, info, path, split, g);
 }
 
 SplitData read_split_texts(const std::string& path, const std::string& split) {
-  DatasetInfo info = read_dataset_info(path);
   auto f = h5::File::open_read(path);
+  const DatasetInfo info = read_info(f, path);
   std::string g;
   SplitData s = read_ids_and_labels(f, info, path, split, g);
   if (f.exists(g + "/text")) s.text = f.read_strings(g + "/text");
